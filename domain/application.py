@@ -1,0 +1,329 @@
+"""The Svodka application: the only way commands reach the event store."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+from eventsourcing.application import AggregateNotFoundError, Application
+from eventsourcing.persistence import IntegrityError
+from eventsourcing.utils import Environment
+
+from domain.errors import Conflict, IdempotencyConflict, InvalidReport, ReportNotFound
+from domain.model import (
+    Kind,
+    check_description,
+    check_detained,
+    check_occurred_at,
+    check_reason,
+)
+from domain.places import Gazetteer, Place, coarse
+from domain.ports import PersonalDataVault
+from domain.report import Report, report_id
+from domain.reporter import Reporter, reporter_id
+
+ERASED = "erased"
+
+
+@dataclass(frozen=True, slots=True)
+class NewReport:
+    """What a reporter or an operator submits; personal fields are sealed before they are kept."""
+
+    kind: Kind | str
+    channel: str
+    client_ref: str
+    occurred_at: datetime
+    reporter: str | None = None
+    region: str | None = None
+    city: str | None = None
+    lat: float | None = None
+    lon: float | None = None
+    detained: int | None = None
+    description: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Submission:
+    id: UUID
+    created: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Facts:
+    """A submission's facts after validation, in the form the event keeps them."""
+
+    kind: Kind
+    place: Place
+    occurred_at: datetime
+    local_day: str
+    detained: int | None
+    coarse_lat: float | None
+    coarse_lon: float | None
+    personal: dict[str, Any]
+
+
+class Svodka(Application[UUID]):
+    name = "svodka"
+
+    def __init__(
+        self,
+        env: Mapping[str, str] | None = None,
+        *,
+        vault: PersonalDataVault,
+        gazetteer: Gazetteer | None = None,
+    ) -> None:
+        super().__init__(env=dict(env or {}))
+        self.vault = vault
+        self.gazetteer = gazetteer or Gazetteer.default()
+
+    def construct_env(self, name: str, env: Mapping[str, str] | None = None) -> Environment:
+        # Settings come from infra alone: the library's habit of merging os.environ is refused.
+        return Environment(name, dict(env or {}))
+
+    # -- intake ------------------------------------------------------------------
+
+    def submit(self, new: NewReport, now: datetime | None = None) -> Submission:
+        """Store a report once: a retry with the same channel and reference finds the first one."""
+        facts = self._facts(new, now)
+        rid = report_id(new.channel, new.client_ref)
+        existing = self._find(rid)
+        if existing is not None:
+            self._check_same(existing, new, facts)
+            return Submission(rid, created=False)
+        subject = new.reporter or f"report:{rid}"
+        report = Report(
+            id=rid,
+            kind=facts.kind.value,
+            channel=new.channel,
+            reporter=new.reporter,
+            region=facts.place.region,
+            city=facts.place.city,
+            occurred_at=facts.occurred_at,
+            local_day=facts.local_day,
+            detained=facts.detained,
+            coarse_lat=facts.coarse_lat,
+            coarse_lon=facts.coarse_lon,
+            subject=subject,
+            sealed=self.vault.seal(subject, facts.personal) if facts.personal else None,
+        )
+        try:
+            self.save(report)
+        except IntegrityError:
+            # A concurrent retry won the race; it is the same submission only if the bodies agree.
+            self._check_same(self._get(rid), new, facts)
+            return Submission(rid, created=False)
+        return Submission(rid, created=True)
+
+    def _facts(self, new: NewReport, now: datetime | None) -> Facts:
+        try:
+            kind = Kind(new.kind)
+        except ValueError:
+            raise InvalidReport("The kind must be 'detention' or 'checkpoint'.", field="kind") from None
+        detained = check_detained(kind, new.detained)
+        occurred_at = check_occurred_at(new.occurred_at, now)
+        description = check_description(new.description)
+        place = self.gazetteer.resolve(region=new.region, city=new.city, lat=new.lat, lon=new.lon)
+        coarse_lat, coarse_lon = self._public_point(place, new.lat, new.lon)
+        personal: dict[str, Any] = {}
+        if description:
+            personal["description"] = description
+        if new.lat is not None and new.lon is not None:
+            personal["lat"], personal["lon"] = float(new.lat), float(new.lon)
+        return Facts(
+            kind=kind,
+            place=place,
+            occurred_at=occurred_at,
+            local_day=self.gazetteer.local_date(occurred_at, place.region).isoformat(),
+            detained=detained,
+            coarse_lat=coarse_lat,
+            coarse_lon=coarse_lon,
+            personal=personal,
+        )
+
+    def _public_point(
+        self, place: Place, lat: float | None, lon: float | None
+    ) -> tuple[float | None, float | None]:
+        """About 1 km for a shared point, else the city's centre; never the precise point."""
+        if lat is not None and lon is not None:
+            return coarse(lat, lon)
+        if place.city is not None:
+            city = self.gazetteer.city_by_name_en(place.city)
+            return coarse(city.lat, city.lon)
+        return None, None
+
+    def _check_same(self, report: Report, new: NewReport, facts: Facts) -> None:
+        same = (
+            report.kind is facts.kind
+            and report.reporter == new.reporter
+            and report.region == facts.place.region
+            and report.city == facts.place.city
+            and report.occurred_at == facts.occurred_at
+            and report.detained == facts.detained
+        )
+        if same:
+            stored = self._personal(report)
+            same = stored is ERASED or stored == facts.personal
+        if not same:
+            raise IdempotencyConflict(
+                "This reference was already used for a different report; use a new one."
+            )
+
+    # -- reporters on their reports ------------------------------------------------
+
+    def confirm_checkpoint(self, rid: UUID, by: str | None) -> int:
+        return self._change(rid, None, lambda r: r.confirm(by=by))
+
+    def clear_checkpoint(self, rid: UUID, by: str | None) -> int:
+        return self._change(rid, None, lambda r: r.clear(by=by))
+
+    def retract(self, rid: UUID, by: str | None) -> int:
+        return self._change(rid, None, lambda r: r.retract(by=by))
+
+    def correct(
+        self,
+        rid: UUID,
+        *,
+        by: str,
+        reason: str,
+        expected_version: int | None = None,
+        detained: int | None = None,
+        region: str | None = None,
+        city: str | None = None,
+        occurred_at: datetime | None = None,
+        now: datetime | None = None,
+    ) -> int:
+        """Change the countable facts; what is not given keeps its value."""
+        reason = check_reason(reason)
+
+        def apply(report: Report) -> None:
+            new_place = region is not None or city is not None
+            place = (
+                self.gazetteer.resolve(region=region, city=city)
+                if new_place
+                else Place(report.region, report.city)
+            )
+            when = check_occurred_at(occurred_at, now) if occurred_at else report.occurred_at
+            count = check_detained(report.kind, detained if detained is not None else report.detained)
+            lat, lon = (
+                self._public_point(place, None, None)
+                if new_place
+                else (report.coarse_lat, report.coarse_lon)
+            )
+            report.correct(
+                by=by,
+                reason=reason,
+                detained=count,
+                region=place.region,
+                city=place.city,
+                occurred_at=when,
+                local_day=self.gazetteer.local_date(when, place.region).isoformat(),
+                coarse_lat=lat,
+                coarse_lon=lon,
+            )
+
+        return self._change(rid, expected_version, apply)
+
+    # -- moderation ------------------------------------------------------------------
+
+    def verify(
+        self, rid: UUID, *, moderator: str, note: str | None = None, expected_version: int | None = None
+    ) -> int:
+        note = (note or "").strip() or None
+        return self._change(rid, expected_version, lambda r: r.verify(moderator, note))
+
+    def reject(
+        self, rid: UUID, *, moderator: str, reason: str, expected_version: int | None = None
+    ) -> int:
+        reason = check_reason(reason)
+        return self._change(rid, expected_version, lambda r: r.reject(moderator, reason))
+
+    def mark_duplicate(
+        self,
+        rid: UUID,
+        *,
+        of: UUID,
+        moderator: str,
+        reason: str | None = None,
+        expected_version: int | None = None,
+    ) -> int:
+        if self._find(of) is None:
+            raise ReportNotFound(f"There is no report {of} to be a duplicate of.", field="of")
+        reason = (reason or "").strip() or None
+        return self._change(rid, expected_version, lambda r: r.mark_duplicate(moderator, of, reason))
+
+    def block_reporter(self, pseudonym: str, *, moderator: str, reason: str) -> int:
+        reason = check_reason(reason)
+        return self._change_reporter(pseudonym, lambda r: r.block(moderator, reason))
+
+    def unblock_reporter(self, pseudonym: str, *, moderator: str, reason: str) -> int:
+        reason = check_reason(reason)
+        return self._change_reporter(pseudonym, lambda r: r.unblock(moderator, reason))
+
+    def forget_reporter(self, pseudonym: str, *, by: str) -> int:
+        """Destroy the reporter's key first: privacy must not wait on the event being stored."""
+        self.vault.shred(pseudonym)
+        return self._change_reporter(pseudonym, lambda r: r.forget(by))
+
+    # -- reads -------------------------------------------------------------------------
+
+    def report(self, rid: UUID) -> Report:
+        return self._get(rid)
+
+    def reporter(self, pseudonym: str) -> Reporter | None:
+        try:
+            return self.repository.get(reporter_id(pseudonym))
+        except AggregateNotFoundError:
+            return None
+
+    def personal_fields(self, rid: UUID) -> dict[str, Any] | str:
+        """For moderators only: the report's sealed fields, or "erased" once shredded."""
+        return self._personal(self._get(rid))
+
+    def _personal(self, report: Report) -> dict[str, Any] | str:
+        if report.sealed is None:
+            return {}
+        opened = self.vault.open(report.subject, report.sealed)
+        return ERASED if opened is None else opened
+
+    # -- plumbing --------------------------------------------------------------------------
+
+    def _find(self, rid: UUID) -> Report | None:
+        try:
+            return self.repository.get(rid)
+        except AggregateNotFoundError:
+            return None
+
+    def _get(self, rid: UUID) -> Report:
+        report = self._find(rid)
+        if report is None or not isinstance(report, Report):
+            raise ReportNotFound(f"There is no report {rid}.")
+        return report
+
+    def _change(
+        self, rid: UUID, expected_version: int | None, apply: Callable[[Report], None]
+    ) -> int:
+        """Optimistic concurrency: a stale version, or a lost race at commit, is a Conflict."""
+        report = self._get(rid)
+        if expected_version is not None and report.version != expected_version:
+            raise Conflict(
+                f"The report changed (version {report.version}, you saw {expected_version}); "
+                "reload it and decide again."
+            )
+        apply(report)
+        try:
+            self.save(report)
+        except IntegrityError:
+            raise Conflict("Someone else changed this report at the same moment; reload it.") from None
+        return report.version
+
+    def _change_reporter(self, pseudonym: str, apply: Callable[[Reporter], None]) -> int:
+        reporter = self.reporter(pseudonym) or Reporter(pseudonym=pseudonym)
+        apply(reporter)
+        try:
+            self.save(reporter)
+        except IntegrityError:
+            raise Conflict("Someone else changed this reporter at the same moment; retry.") from None
+        return reporter.version

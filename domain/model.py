@@ -1,0 +1,81 @@
+"""Value objects shared by the aggregates: kinds, statuses, limits."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+from enum import StrEnum
+
+from domain.errors import InvalidReport
+
+MIN_DETAINED = 1
+MAX_DETAINED = 10_000
+MAX_DESCRIPTION = 4_000
+# Phones' clocks drift; a report a few minutes "in the future" is honest, not fabricated.
+CLOCK_SKEW = timedelta(minutes=5)
+# Nothing svodka counts happened before it could have been reported by phone.
+EARLIEST = datetime(2000, 1, 1, tzinfo=timezone.utc)
+
+
+class Kind(StrEnum):
+    DETENTION = "detention"
+    CHECKPOINT = "checkpoint"
+
+
+class Status(StrEnum):
+    UNREVIEWED = "unreviewed"
+    VERIFIED = "verified"
+    REJECTED = "rejected"
+    DUPLICATE = "duplicate"
+    RETRACTED = "retracted"
+
+
+def utc_now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def check_occurred_at(occurred_at: datetime, now: datetime | None = None) -> datetime:
+    """Normalise to UTC and refuse naive, future or implausibly old instants."""
+    if occurred_at.tzinfo is None or occurred_at.utcoffset() is None:
+        raise InvalidReport("The time must include a UTC offset.", field="occurred_at")
+    occurred_at = occurred_at.astimezone(timezone.utc)
+    if occurred_at > (now or utc_now()) + CLOCK_SKEW:
+        raise InvalidReport("The time it happened cannot be in the future.", field="occurred_at")
+    if occurred_at < EARLIEST:
+        raise InvalidReport("The time it happened is too long ago.", field="occurred_at")
+    return occurred_at
+
+
+def check_detained(kind: Kind, detained: int | None) -> int | None:
+    if kind is Kind.CHECKPOINT:
+        if detained is not None:
+            raise InvalidReport("A checkpoint report has no detained count.", field="detained")
+        return None
+    if detained is None:
+        raise InvalidReport("A detention report needs the number of people detained.", field="detained")
+    if isinstance(detained, bool) or not isinstance(detained, int):
+        raise InvalidReport("The detained count must be a whole number.", field="detained")
+    if not MIN_DETAINED <= detained <= MAX_DETAINED:
+        raise InvalidReport(
+            f"The detained count must be from {MIN_DETAINED} to {MAX_DETAINED:,}.", field="detained"
+        )
+    return detained
+
+
+def check_description(description: str | None) -> str | None:
+    if description is None:
+        return None
+    description = description.strip()
+    if len(description) > MAX_DESCRIPTION:
+        raise InvalidReport(
+            f"The description is longer than {MAX_DESCRIPTION:,} characters.", field="description"
+        )
+    return description or None
+
+
+def check_reason(reason: str, what: str = "reason") -> str:
+    reason = (reason or "").strip()
+    if not reason:
+        raise InvalidReport(f"A {what} is required.", field=what)
+    if len(reason) > 1_000:
+        raise InvalidReport(f"The {what} is longer than 1,000 characters.", field=what)
+    return reason

@@ -1,0 +1,109 @@
+"""`svodka`: the command line. Each command is a thin shell over the composition root."""
+
+from __future__ import annotations
+
+import logging
+from typing import Annotated
+
+import typer
+from pydantic import ValidationError
+
+from infra.settings import Settings, load_settings
+
+cli = typer.Typer(
+    help="svodka: event-sourced counts of detentions and police checkpoints.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+audit = typer.Typer(help="Export the event log and verify it independently.", no_args_is_help=True)
+cli.add_typer(audit, name="audit")
+log = logging.getLogger("svodka")
+
+
+def settings_or_exit() -> Settings:
+    """Configuration errors are the operator's to fix: say which variable, not a traceback."""
+    from infra.logs import configure_logging
+
+    try:
+        settings = load_settings()
+    except (ValidationError, ValueError) as error:
+        typer.secho(f"svodka: configuration error:\n{_explain(error)}", err=True, fg="red")
+        raise typer.Exit(2) from None
+    secrets = [s.get_secret_value() for s in (settings.telegram_bot_token, settings.webhook_secret) if s]
+    for tokens in settings.tokens_by_role.values():
+        secrets.extend(tokens)
+    configure_logging(settings.log_level, settings.log_format, secrets)
+    return settings
+
+
+def _explain(error: Exception) -> str:
+    if isinstance(error, ValidationError):
+        return "\n".join(f"  {e['msg'].removeprefix('Value error, ')}" for e in error.errors())
+    return f"  {error}"
+
+
+def not_built(what: str) -> None:
+    typer.secho(f"svodka: {what} is not built yet.", err=True, fg="yellow")
+    raise typer.Exit(3)
+
+
+HostOpt = Annotated[str | None, typer.Option(help="Address to listen on [default: SVODKA_HOST or 127.0.0.1]")]
+PortOpt = Annotated[int | None, typer.Option(help="Port to listen on [default: SVODKA_PORT or 8000]")]
+
+
+@cli.command()
+def serve(host: HostOpt = None, port: PortOpt = None) -> None:
+    """Run everything in one process: event store, projections, API and (with a token) the bot."""
+    from infra.parts import serve_parts
+    from infra.runner import run
+
+    settings = settings_or_exit()
+    run(settings, serve_parts(settings), host=host or settings.host, port=port or settings.port)
+
+
+@cli.command()
+def api(host: HostOpt = None, port: PortOpt = None) -> None:
+    """Run the HTTP API alone (the projector runs elsewhere: `svodka project`)."""
+    from infra.runner import run
+
+    settings = settings_or_exit()
+    run(settings, [], host=host or settings.host, port=port or settings.port)
+
+
+@cli.command()
+def bot() -> None:
+    """Run the Telegram bot alone."""
+    settings_or_exit()
+    not_built("the Telegram bot")
+
+
+@cli.command()
+def project() -> None:
+    """Run the projector alone: fold new events into the read model."""
+    settings_or_exit()
+    not_built("the projector")
+
+
+@cli.command()
+def replay() -> None:
+    """Rebuild every projection from position 0 and swap it in."""
+    settings_or_exit()
+    not_built("replay")
+
+
+@audit.command("export")
+def audit_export(file: str) -> None:
+    """Write the event log, without secrets, to FILE."""
+    settings_or_exit()
+    not_built("audit export")
+
+
+@audit.command("verify")
+def audit_verify(file: str) -> None:
+    """Recompute the hash chain and every public figure from FILE."""
+    not_built("audit verify")
+
+
+def main() -> None:
+    cli()

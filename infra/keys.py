@@ -1,0 +1,57 @@
+"""The two server secrets: from settings, or generated once into the data directory."""
+
+from __future__ import annotations
+
+import base64
+import os
+import secrets
+from dataclasses import dataclass
+from pathlib import Path
+
+from cryptography.hazmat.primitives.hashes import SHA256
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+
+from infra.settings import Settings
+
+
+@dataclass(frozen=True, slots=True)
+class Keys:
+    secret: bytes  # HMAC key for reporter pseudonyms
+    master_key: bytes  # AES-256 key for events at rest and for wrapping data keys
+
+    def subkey(self, purpose: str) -> bytes:
+        """One key per use, derived from the master key, so no key serves two ciphers."""
+        return HKDF(algorithm=SHA256(), length=32, salt=None, info=f"svodka {purpose} v1".encode()).derive(
+            self.master_key
+        )
+
+
+def load_keys(settings: Settings) -> Keys:
+    """Production refuses generated keys (Settings enforces it); elsewhere they are made once."""
+    folder = settings.data_dir / "secrets"
+    secret = (
+        settings.secret.get_secret_value()
+        if settings.secret
+        else _generated(folder / "svodka_secret", lambda: secrets.token_urlsafe(48))
+    )
+    master = (
+        settings.master_key.get_secret_value()
+        if settings.master_key
+        else _generated(folder / "svodka_master_key", lambda: base64.b64encode(os.urandom(32)).decode())
+    )
+    return Keys(secret=secret.encode(), master_key=base64.b64decode(master))
+
+
+def _generated(path: Path, make) -> str:
+    if path.exists():
+        return path.read_text().strip()
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    value = make()
+    # O_EXCL: two processes starting at once must not each write a different key.
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return path.read_text().strip()
+    with os.fdopen(fd, "w") as handle:
+        handle.write(value + "\n")
+    return value

@@ -1,0 +1,53 @@
+"""Wrapped data keys in PostgreSQL, in their own table outside the event log."""
+
+from __future__ import annotations
+
+from psycopg_pool import ConnectionPool
+
+from infra.database import Database
+
+DDL = """
+CREATE TABLE IF NOT EXISTS {schema}.subject_keys (
+    subject text PRIMARY KEY,
+    key_id text NOT NULL,
+    wrapped bytea NOT NULL,
+    created_at timestamptz NOT NULL DEFAULT now()
+)
+"""
+
+
+class PostgresKeyStore:
+    """Deleting a row is the crypto-shred; nothing else holds the unwrapped key."""
+
+    def __init__(self, db: Database) -> None:
+        self._table = f'"{db.schema}".subject_keys'
+        self._pool = ConnectionPool(db.url, min_size=1, max_size=4, open=True, kwargs={"autocommit": True})
+        with self._pool.connection() as conn:
+            conn.execute(DDL.format(schema=f'"{db.schema}"'))
+
+    def get(self, subject: str, key_id: str | None = None) -> tuple[str, bytes] | None:
+        with self._pool.connection() as conn:
+            row = conn.execute(
+                f"SELECT key_id, wrapped FROM {self._table} WHERE subject = %s", (subject,)
+            ).fetchone()
+        if row is None or (key_id is not None and row[0] != key_id):
+            return None
+        return row[0], bytes(row[1])
+
+    def add(self, subject: str, key_id: str, wrapped: bytes) -> tuple[str, bytes]:
+        with self._pool.connection() as conn:
+            conn.execute(
+                f"INSERT INTO {self._table} (subject, key_id, wrapped) VALUES (%s, %s, %s) "
+                "ON CONFLICT (subject) DO NOTHING",
+                (subject, key_id, wrapped),
+            )
+        found = self.get(subject)
+        assert found is not None
+        return found
+
+    def delete(self, subject: str) -> None:
+        with self._pool.connection() as conn:
+            conn.execute(f"DELETE FROM {self._table} WHERE subject = %s", (subject,))
+
+    def close(self) -> None:
+        self._pool.close()

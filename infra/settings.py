@@ -1,0 +1,124 @@
+"""The one place svodka reads its configuration from the environment."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from datetime import timedelta
+from pathlib import Path
+from typing import Literal
+
+from pydantic import AliasChoices, Field, SecretStr, field_validator, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEFAULT_DATA_DIR = Path.home() / ".local" / "share" / "svodka"
+DEFAULT_TELEGRAM_API = "https://api.telegram.org"
+
+
+def _env(name: str) -> AliasChoices:
+    return AliasChoices(name, name.lower())
+
+
+class Settings(BaseSettings):
+    """Every variable svodka understands; README.md documents each one."""
+
+    model_config = SettingsConfigDict(
+        case_sensitive=False, extra="ignore", populate_by_name=True, env_ignore_empty=True
+    )
+
+    env: Literal["development", "production", "test"] = Field(
+        "development", validation_alias=_env("SVODKA_ENV")
+    )
+    data_dir: Path = Field(DEFAULT_DATA_DIR, validation_alias=_env("SVODKA_DATA_DIR"))
+    database_url: SecretStr | None = Field(None, validation_alias=_env("DATABASE_URL"))
+    # Tables for one deployment live in this schema; tests give each run its own.
+    db_schema: str = Field("public", validation_alias=_env("SVODKA_DB_SCHEMA"))
+
+    secret: SecretStr | None = Field(None, validation_alias=_env("SVODKA_SECRET"))
+    master_key: SecretStr | None = Field(None, validation_alias=_env("SVODKA_MASTER_KEY"))
+
+    host: str = Field("127.0.0.1", validation_alias=_env("SVODKA_HOST"))
+    port: int = Field(8000, ge=1, le=65535, validation_alias=_env("SVODKA_PORT"))
+    log_level: str = Field("INFO", validation_alias=_env("SVODKA_LOG_LEVEL"))
+    log_format: Literal["auto", "json", "text"] = Field("auto", validation_alias=_env("SVODKA_LOG_FORMAT"))
+
+    operator_tokens: SecretStr | None = Field(None, validation_alias=_env("SVODKA_OPERATOR_TOKENS"))
+    moderator_tokens: SecretStr | None = Field(None, validation_alias=_env("SVODKA_MODERATOR_TOKENS"))
+    checkpoint_ttl_minutes: int = Field(180, ge=1, validation_alias=_env("SVODKA_CHECKPOINT_TTL_MINUTES"))
+
+    telegram_bot_token: SecretStr | None = Field(None, validation_alias=_env("TELEGRAM_BOT_TOKEN"))
+    telegram_api_url: str = Field(DEFAULT_TELEGRAM_API, validation_alias=_env("TELEGRAM_API_URL"))
+    webhook_url: str | None = Field(None, validation_alias=_env("WEBHOOK_URL"))
+    webhook_secret: SecretStr | None = Field(None, validation_alias=_env("WEBHOOK_SECRET"))
+    redis_url: str | None = Field(None, validation_alias=_env("REDIS_URL"))
+
+    @field_validator("master_key")
+    @classmethod
+    def _is_32_bytes(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is None:
+            return None
+        try:
+            raw = base64.b64decode(value.get_secret_value(), validate=True)
+        except (binascii.Error, ValueError):
+            raise ValueError("SVODKA_MASTER_KEY must be base64 of 32 random bytes") from None
+        if len(raw) != 32:
+            raise ValueError(f"SVODKA_MASTER_KEY must decode to 32 bytes, not {len(raw)}")
+        return value
+
+    @field_validator("secret")
+    @classmethod
+    def _is_long_enough(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and len(value.get_secret_value()) < 32:
+            raise ValueError("SVODKA_SECRET must be at least 32 characters")
+        return value
+
+    @model_validator(mode="after")
+    def _production_brings_its_own_secrets(self) -> Settings:
+        # A generated key sitting beside the data it protects is no protection in production.
+        if self.env == "production":
+            for name, value in (("SVODKA_SECRET", self.secret), ("SVODKA_MASTER_KEY", self.master_key)):
+                if value is None:
+                    raise ValueError(
+                        f"{name} must be set (in the environment or SVODKA_SECRETS_DIR) "
+                        "when SVODKA_ENV=production"
+                    )
+        return self
+
+    @property
+    def checkpoint_ttl(self) -> timedelta:
+        return timedelta(minutes=self.checkpoint_ttl_minutes)
+
+    @property
+    def tokens_by_role(self) -> dict[str, dict[str, str]]:
+        """token -> name, per role; parsed from `name:token,name:token`."""
+        return {
+            "operator": parse_tokens(self.operator_tokens, "SVODKA_OPERATOR_TOKENS"),
+            "moderator": parse_tokens(self.moderator_tokens, "SVODKA_MODERATOR_TOKENS"),
+        }
+
+
+def parse_tokens(value: SecretStr | None, variable: str) -> dict[str, str]:
+    tokens: dict[str, str] = {}
+    if value is None:
+        return tokens
+    for pair in value.get_secret_value().split(","):
+        if not pair.strip():
+            continue
+        name, sep, token = pair.strip().partition(":")
+        if not sep or not name or len(token) < 16:
+            raise ValueError(f"{variable}: each entry is name:token, with a token of 16+ characters")
+        tokens[token] = name
+    return tokens
+
+
+class _SecretsLocation(BaseSettings):
+    model_config = SettingsConfigDict(extra="ignore", env_ignore_empty=True)
+    secrets_dir: Path | None = Field(None, validation_alias=_env("SVODKA_SECRETS_DIR"))
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Settings from the environment, and from files in SVODKA_SECRETS_DIR (one file per variable)."""
+    secrets_dir = _SecretsLocation().secrets_dir
+    if secrets_dir is not None and not secrets_dir.is_dir():
+        raise ValueError(f"SVODKA_SECRETS_DIR={secrets_dir} is not a directory")
+    return Settings(_secrets_dir=secrets_dir, **overrides)  # type: ignore[call-arg]

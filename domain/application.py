@@ -80,7 +80,7 @@ class Svodka(Application[UUID]):
         self.gazetteer = gazetteer or Gazetteer.default()
 
     def construct_env(self, name: str, env: Mapping[str, str] | None = None) -> Environment:
-        # Settings come from infra alone: the library's habit of merging os.environ is refused.
+        # Settings come from infra alone: the library would otherwise merge in the process environment.
         return Environment(name, dict(env or {}))
 
     # -- intake ------------------------------------------------------------------

@@ -1,0 +1,236 @@
+"""The audit hash chain: a projection that links every stored event to all before it.
+
+Two chains run side by side over the notification log (docs/AUDIT.md has the byte layouts):
+- `hash` covers the stored row as the database holds it (ids, topic, SHA-256 of the state),
+  so any rewrite of the log contradicts it;
+- `facts_hash` covers the public facts decoded from each event, so an export's facts are
+  bound to what the server saw when it chained them, not to what an exporter later claims.
+Heads (position, both hashes, time) are signed with Ed25519 and every one is kept.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from typing import Any
+from uuid import UUID
+
+import asyncpg
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from eventsourcing.persistence import Mapper, StoredEvent
+
+GENESIS = hashlib.sha256(b"svodka audit chain genesis v1").digest()
+FACTS_GENESIS = hashlib.sha256(b"svodka audit facts genesis v1").digest()
+HEAD_DOMAIN = b"svodka audit head v1"
+BATCH = 1_000
+
+TABLES = (
+    """CREATE TABLE IF NOT EXISTS {s}.audit_chain (
+    notification_id bigint PRIMARY KEY,
+    originator_id uuid NOT NULL,
+    originator_version bigint NOT NULL,
+    topic text NOT NULL,
+    state_sha256 bytea NOT NULL,
+    facts_sha256 bytea NOT NULL,
+    hash bytea NOT NULL,
+    facts_hash bytea NOT NULL
+)""",
+    """CREATE TABLE IF NOT EXISTS {s}.audit_chain_tracking (
+    id boolean PRIMARY KEY DEFAULT true CHECK (id),
+    position bigint NOT NULL,
+    hash bytea NOT NULL,
+    facts_hash bytea NOT NULL
+)""",
+    """CREATE TABLE IF NOT EXISTS {s}.audit_heads (
+    id bigserial PRIMARY KEY,
+    position bigint NOT NULL,
+    hash bytea NOT NULL,
+    facts_hash bytea NOT NULL,
+    signed_at timestamptz NOT NULL,
+    signature bytea NOT NULL
+)""",
+)
+SEED = "INSERT INTO {s}.audit_chain_tracking (position, hash, facts_hash) VALUES (0, $1, $2) ON CONFLICT DO NOTHING"
+
+
+def link(prev: bytes, position: int, originator_id: UUID, version: int, topic: str, state: bytes) -> bytes:
+    """h_n = SHA-256(h_{n-1} ‖ u64 id ‖ uuid ‖ u64 version ‖ u32 len ‖ topic ‖ SHA-256(state))."""
+    encoded = topic.encode()
+    return hashlib.sha256(
+        prev
+        + position.to_bytes(8, "big")
+        + originator_id.bytes
+        + version.to_bytes(8, "big")
+        + len(encoded).to_bytes(4, "big")
+        + encoded
+        + hashlib.sha256(state).digest()
+    ).digest()
+
+
+def canonical(facts: dict[str, Any]) -> bytes:
+    return json.dumps(facts, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+
+
+def facts_link(prev: bytes, position: int, facts: dict[str, Any]) -> bytes:
+    return hashlib.sha256(prev + position.to_bytes(8, "big") + hashlib.sha256(canonical(facts)).digest()).digest()
+
+
+def head_message(position: int, chain_hash: bytes, facts_hash: bytes, signed_at: datetime) -> bytes:
+    micros = round(signed_at.timestamp() * 1_000_000)
+    return HEAD_DOMAIN + position.to_bytes(8, "big") + chain_hash + facts_hash + micros.to_bytes(8, "big", signed=True)
+
+
+def audit_pseudonym(key: bytes, pseudonym: str | None) -> str | None:
+    """A second keyed hash, so an export cannot be joined with data that shows the HMAC pseudonym."""
+    if pseudonym is None:
+        return None
+    return hmac.new(key, pseudonym.encode(), hashlib.sha256).hexdigest()[:32]
+
+
+def public_facts(event: Any, pseudonymize: Callable[[str | None], str | None]) -> dict[str, Any]:
+    """What an auditor may see of one event: countable facts and times, never personal fields."""
+    name = type(event).__qualname__
+    facts: dict[str, Any] = {"type": name, "recorded_at": event.timestamp.isoformat()}
+    if name in ("Report.Submitted", "Report.Corrected"):
+        facts.update(
+            region=event.region,
+            city=event.city,
+            local_day=event.local_day,
+            occurred_at=event.occurred_at.isoformat(),
+            detained=event.detained,
+        )
+    if name == "Report.Submitted":
+        facts.update(kind=event.kind, reporter=pseudonymize(event.reporter))
+    elif name == "Report.MarkedDuplicate":
+        facts["of"] = str(event.of)
+    elif name == "Reporter.Registered":
+        facts["reporter"] = pseudonymize(event.pseudonym)
+    return facts
+
+
+class ChainRewound(RuntimeError):
+    pass
+
+
+@dataclass(frozen=True, slots=True)
+class Head:
+    position: int
+    hash: bytes
+    facts_hash: bytes
+    signed_at: datetime
+    signature: bytes
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "position": self.position,
+            "hash": self.hash.hex(),
+            "facts_hash": self.facts_hash.hex(),
+            "signed_at": self.signed_at.isoformat(),
+            "signature": self.signature.hex(),
+        }
+
+
+class Chain:
+    """The chain tables in one schema; `mapper` decodes events, `pseudonym_key` re-keys reporters."""
+
+    def __init__(self, schema: str, mapper: Mapper, pseudonym_key: bytes) -> None:
+        self.schema = f'"{schema}"'
+        self._mapper = mapper
+        self._key = pseudonym_key
+
+    async def create_tables(self, conn: asyncpg.Connection) -> None:
+        for statement in TABLES:
+            await conn.execute(statement.format(s=self.schema))
+        await conn.execute(SEED.format(s=self.schema), GENESIS, FACTS_GENESIS)
+
+    def facts(self, stored: StoredEvent) -> dict[str, Any]:
+        event = self._mapper.to_domain_event(stored)
+        return public_facts(event, lambda p: audit_pseudonym(self._key, p))
+
+    async def step(self, conn: asyncpg.Connection, batch: int = BATCH) -> int:
+        """Chain one batch; entries and the tracking row commit together (exactly once). Returns count."""
+        s = self.schema
+        async with conn.transaction():
+            # FOR UPDATE: a second chainer waits here instead of writing a fork.
+            position, prev, prev_facts = await conn.fetchrow(
+                f"SELECT position, hash, facts_hash FROM {s}.audit_chain_tracking FOR UPDATE"
+            )
+            rows = await conn.fetch(
+                f"SELECT notification_id, originator_id, originator_version, topic, state "
+                f"FROM {s}.svodka_events WHERE notification_id > $1 ORDER BY notification_id LIMIT $2",
+                position,
+                batch,
+            )
+            if not rows:
+                return 0
+            entries = []
+            for n, oid, version, topic, state in rows:
+                facts = self.facts(StoredEvent(oid, version, topic, bytes(state)))
+                prev = link(prev, n, oid, version, topic, state)
+                prev_facts = facts_link(prev_facts, n, facts)
+                entries.append(
+                    (n, oid, version, topic, hashlib.sha256(state).digest(),
+                     hashlib.sha256(canonical(facts)).digest(), prev, prev_facts)
+                )
+            await conn.copy_records_to_table("audit_chain", records=entries, schema_name=s.strip('"'))
+            await conn.execute(
+                f"UPDATE {s}.audit_chain_tracking SET position = $1, hash = $2, facts_hash = $3",
+                rows[-1][0],
+                prev,
+                prev_facts,
+            )
+            return len(rows)
+
+    async def catch_up(self, conn: asyncpg.Connection, batch: int = BATCH) -> int:
+        total = 0
+        while count := await self.step(conn, batch):
+            total += count
+        return total
+
+    async def position(self, conn: asyncpg.Connection) -> tuple[int, bytes, bytes]:
+        row = await conn.fetchrow(f"SELECT position, hash, facts_hash FROM {self.schema}.audit_chain_tracking")
+        return row[0], bytes(row[1]), bytes(row[2])
+
+    async def publish_head(self, conn: asyncpg.Connection, signer: Ed25519PrivateKey) -> Head | None:
+        """Sign the current position unless the latest head already covers it (or the log is empty)."""
+        position, chain_hash, facts_hash = await self.position(conn)
+        latest = await self.latest_head(conn)
+        if position == 0 or (latest is not None and latest.position == position):
+            return latest
+        if latest is not None and position < latest.position:
+            # The chain went backwards: signing now would bless a rewritten history.
+            raise ChainRewound(f"the chain is at {position}, behind the head signed at {latest.position}")
+        signed_at = datetime.now(timezone.utc)
+        signature = signer.sign(head_message(position, chain_hash, facts_hash, signed_at))
+        head = Head(position, chain_hash, facts_hash, signed_at, signature)
+        await conn.execute(
+            f"INSERT INTO {self.schema}.audit_heads (position, hash, facts_hash, signed_at, signature) "
+            "VALUES ($1, $2, $3, $4, $5)",
+            position,
+            chain_hash,
+            facts_hash,
+            signed_at,
+            signature,
+        )
+        return head
+
+    async def latest_head(self, conn: asyncpg.Connection) -> Head | None:
+        heads = await heads_after(conn, self.schema, latest=True)
+        return heads[0] if heads else None
+
+
+async def heads_after(
+    conn: asyncpg.Connection, schema: str, *, after: int = 0, limit: int | None = None, latest: bool = False
+) -> list[Head]:
+    """Published heads in order (or only the latest); the API and the export read them here."""
+    order = "DESC LIMIT 1" if latest else "ASC" + (f" LIMIT {int(limit)}" if limit else "")
+    rows = await conn.fetch(
+        f"SELECT position, hash, facts_hash, signed_at, signature FROM {schema}.audit_heads "
+        f"WHERE id > $1 ORDER BY id {order}",
+        after,
+    )
+    return [Head(r[0], bytes(r[1]), bytes(r[2]), r[3], bytes(r[4])) for r in rows]

@@ -6,13 +6,19 @@ the projector fills the tables these read from.
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from uuid import UUID
 
 import asyncpg
 
+from projections.asof import figures_source
+from projections.schema import LIVE
+
 DIMENSIONS = ("day", "region", "city")
+DEFAULT_TTL = timedelta(hours=3)  # Settings.checkpoint_ttl's default; callers pass the configured one
+EARTH_KM = 6371.0088
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,7 +52,7 @@ class ActiveCheckpoint:
     id: UUID
     region: str
     city: str | None
-    lat: float  # coarse, about 1 km
+    lat: float  # coarse, about 1 km (checkpoints with no point at all are not listed)
     lon: float
     reported_at: datetime
     last_confirmed_at: datetime
@@ -72,9 +78,29 @@ class QueueItem:
     reporter_reports_last_hour: int
 
 
+@dataclass(frozen=True, slots=True)
+class AbuseSignal:
+    reporter: str  # pseudonym
+    hour: datetime  # start of the clock hour (UTC) the reports were submitted in
+    submitted: int
+    rejected: int  # of those submitted in that hour, how many a moderator rejected (so far)
+    reporter_blocked: bool
+
+
+def snapshot(conn: asyncpg.Connection):
+    """One snapshot, so figures and their as-of position come from the same commit; inside a
+    caller's transaction, the caller's snapshot."""
+    if conn.is_in_transaction():
+        return contextlib.nullcontext()
+    return conn.transaction(isolation="repeatable_read", readonly=True)
+
+
 async def as_of(conn: asyncpg.Connection) -> AsOf:
     """The projector's current position."""
-    raise NotImplementedError
+    if await conn.fetchval("SELECT to_regclass($1)", f"{LIVE}tracking") is None:
+        return AsOf(0, None)
+    row = await conn.fetchrow(f"SELECT position, recorded_at FROM {LIVE}tracking")
+    return AsOf(row["position"], row["recorded_at"])
 
 
 async def stats(
@@ -88,8 +114,48 @@ async def stats(
     group_by: tuple[str, ...] = (),
     at: datetime | None = None,
 ) -> Stats:
-    """Counts, optionally as known at instant `at` (from the as-of ledger, never a replay)."""
-    raise NotImplementedError
+    """Counts, optionally as known at instant `at` (from the as-of ledger, never a replay).
+
+    `verified`/`unverified` are detentions for kind=detention and reports for kind=checkpoint.
+    A group's city is "" for reports placed only at region level.
+    """
+    unknown = set(group_by) - set(DIMENSIONS)
+    if unknown:
+        raise ValueError(f"cannot group by {sorted(unknown)}; choose from {DIMENSIONS}")
+    filters, args = ["kind = $1"], [kind]
+    for column, op, value in (
+        ("day", ">=", date_from),
+        ("day", "<=", date_to),
+        ("region", "=", region),
+        ("city", "=", city),
+    ):
+        if value is not None:
+            args.append(value)
+            filters.append(f"{column} {op} ${len(args)}")
+    async with snapshot(conn):
+        (position, recorded_at), source = await figures_source(conn, " AND ".join(filters), args, at)
+        stamp = AsOf(position, recorded_at)
+        if source is None:
+            return Stats(as_of=stamp, total=Totals())
+        measure = "detained" if kind == "detention" else "reports"
+        keys = ", ".join(group_by)
+        rows = await conn.fetch(
+            f"SELECT {keys + ',' if keys else ''} "
+            f"coalesce(sum({measure}) FILTER (WHERE status = 'verified'), 0)::bigint AS verified, "
+            f"coalesce(sum({measure}) FILTER (WHERE status = 'unverified'), 0)::bigint AS unverified, "
+            "coalesce(sum(reports), 0)::bigint AS reports "
+            f"FROM ({source}) s {'GROUP BY ' + keys if keys else ''} "
+            f"HAVING sum(reports) <> 0 OR sum(detained) <> 0 {'ORDER BY ' + keys if keys else ''}",
+            *args,
+        )
+    groups = [
+        Group({d: str(r[d]) for d in group_by}, Totals(r["verified"], r["unverified"], r["reports"]))
+        for r in rows
+    ]
+    total = Totals(
+        sum(r["verified"] for r in rows), sum(r["unverified"] for r in rows), sum(r["reports"] for r in rows)
+    )
+    return Stats(as_of=stamp, total=total, groups=groups if group_by else [])
 
 
 async def active_checkpoints(
@@ -99,11 +165,116 @@ async def active_checkpoints(
     region: str | None = None,
     near: tuple[float, float] | None = None,
     radius_km: float = 25.0,
+    ttl: timedelta = DEFAULT_TTL,
 ) -> list[ActiveCheckpoint]:
-    """Checkpoints active at `at`: submitted by then, not cleared by then, not yet expired."""
-    raise NotImplementedError
+    """Checkpoints active at `at`: submitted by then, not cleared by then, not yet expired.
+
+    Expiry is the latest confirmation recorded by `at` (or the submission) plus `ttl`, all
+    event times, so the answer for any instant is the same live and after a replay. Reports of
+    blocked reporters and held (flood) reports that no moderator verified are left out.
+    """
+    args: list = [at, ttl]
+    where = ""
+    if region is not None:
+        args.append(region)
+        where += f" AND r.region = ${len(args)}"
+    if near is not None:
+        args.extend([near[0], near[1], radius_km])
+        lat, lon, radius = (f"${len(args) - i}" for i in (2, 1, 0))
+        where += (
+            f" AND 2 * {EARTH_KM} * asin(sqrt(power(sin(radians(r.lat - {lat}) / 2), 2)"
+            f" + cos(radians({lat})) * cos(radians(r.lat)) * power(sin(radians(r.lon - {lon}) / 2), 2)))"
+            f" <= {radius}"
+        )
+    rows = await conn.fetch(
+        f"""
+        SELECT r.*, c.n, greatest(r.submitted_at, c.last) AS seen
+        FROM {LIVE}reports r
+        CROSS JOIN LATERAL (
+            SELECT count(*) AS n, max(at) AS last FROM {LIVE}confirmations
+            WHERE report_id = r.id AND at <= $1
+        ) c
+        WHERE r.kind = 'checkpoint' AND r.last_seen_at > $1 - $2::interval
+          AND r.submitted_at <= $1 AND (r.ended_at IS NULL OR r.ended_at > $1)
+          AND greatest(r.submitted_at, c.last) + $2::interval > $1
+          AND NOT r.reporter_blocked AND (NOT r.held OR r.status = 'verified')
+          AND r.lat IS NOT NULL {where}
+        ORDER BY seen DESC, r.id
+        """,
+        *args,
+    )
+    return [
+        ActiveCheckpoint(
+            id=r["id"],
+            region=r["region"],
+            city=r["city"],
+            lat=r["lat"],
+            lon=r["lon"],
+            reported_at=r["submitted_at"],
+            last_confirmed_at=r["seen"],
+            expires_at=r["seen"] + ttl,
+            confirmations=r["n"],
+            status="verified" if r["status"] == "verified" else "unverified",
+        )
+        for r in rows
+    ]
 
 
 async def moderation_queue(conn: asyncpg.Connection, *, limit: int = 50, offset: int = 0) -> list[QueueItem]:
-    """Unreviewed reports, oldest first."""
-    raise NotImplementedError
+    """Unreviewed reports, oldest first. Personal fields are not here: a moderator's client
+    asks the application for them (`Svodka.personal_fields`), which decrypts on demand."""
+    rows = await conn.fetch(
+        f"""
+        SELECT r.*, (
+            SELECT count(*) FROM {LIVE}reports o WHERE o.reporter = r.reporter
+            AND o.submitted_at > r.submitted_at - interval '1 hour' AND o.submitted_at <= r.submitted_at
+        ) AS last_hour
+        FROM {LIVE}reports r WHERE r.status = 'unreviewed'
+        ORDER BY r.submitted_at, r.id LIMIT $1 OFFSET $2
+        """,
+        limit,
+        offset,
+    )
+    return [
+        QueueItem(
+            id=r["id"],
+            version=r["version"],
+            kind=r["kind"],
+            region=r["region"],
+            city=r["city"],
+            local_day=r["day"],
+            occurred_at=r["occurred_at"],
+            submitted_at=r["submitted_at"],
+            detained=r["detained"],
+            channel=r["channel"],
+            reporter=r["reporter"],
+            reporter_blocked=r["reporter_blocked"],
+            reporter_reports_last_hour=r["last_hour"],
+        )
+        for r in rows
+    ]
+
+
+async def abuse_signals(
+    conn: asyncpg.Connection,
+    *,
+    since: datetime | None = None,
+    reporter: str | None = None,
+    min_submitted: int = 1,
+    limit: int = 100,
+) -> list[AbuseSignal]:
+    """Per pseudonym and hour, the busiest first, so a moderator spots a flood at the top."""
+    rows = await conn.fetch(
+        f"""
+        SELECT a.*, coalesce(p.blocked, false) AS blocked FROM {LIVE}abuse a
+        LEFT JOIN {LIVE}reporters p ON p.pseudonym = a.reporter
+        WHERE ($1::timestamptz IS NULL OR a.hour >= date_trunc('hour', $1::timestamptz, 'UTC'))
+          AND ($2::text IS NULL OR a.reporter = $2) AND a.submitted >= $3
+        ORDER BY a.submitted DESC, a.hour DESC, a.reporter LIMIT $4
+        """,
+        since,
+        reporter,
+        min_submitted,
+        limit,
+    )
+    return [AbuseSignal(r["reporter"], r["hour"], r["submitted"], r["rejected"], r["blocked"]) for r in rows]

@@ -1,0 +1,226 @@
+"""The fold: how each event changes the read model, in plain Python, with no database.
+
+A batch of decoded events is folded against the rows it touches (loaded beforehand by
+`projections.store`); the result is the changed rows plus the net change to every count cell.
+
+What counts: a report whose status is unreviewed or verified, whose reporter is not blocked,
+and that is not held. A report is *held* when its pseudonym had already sent FLOOD_LIMIT
+reports in the same clock hour; a held report counts only once a moderator verifies it, so a
+flood from one pseudonym cannot move the public figures however fast it arrives.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from uuid import UUID
+
+from domain.report import Report
+from domain.reporter import Reporter, reporter_id
+
+FLOOD_LIMIT = 10  # reports per pseudonym per clock hour that count before review
+OPEN = ("unreviewed", "verified")
+ENDING = {
+    Report.Rejected: "rejected",
+    Report.MarkedDuplicate: "duplicate",
+    Report.Retracted: "retracted",
+}
+
+Cell = tuple[str, str, str, date, str]  # kind, region, city ('' if none), day, verified|unverified
+
+
+@dataclass(slots=True)
+class ReportRow:
+    """One row of `rm_reports`; field order is the table's column order."""
+
+    id: UUID
+    version: int
+    kind: str
+    channel: str
+    reporter: str | None
+    region: str
+    city: str | None
+    day: date
+    occurred_at: datetime
+    detained: int | None
+    lat: float | None
+    lon: float | None
+    status: str
+    submitted_at: datetime
+    held: bool
+    reporter_blocked: bool
+    confirmations: int
+    last_seen_at: datetime
+    ended_at: datetime | None
+
+    def counted(self) -> tuple[Cell, int] | None:
+        """The cell this report adds to, and its detentions; None when it does not count."""
+        if self.status not in OPEN or self.reporter_blocked:
+            return None
+        if self.held and self.status != "verified":
+            return None
+        bucket = "verified" if self.status == "verified" else "unverified"
+        cell = (self.kind, self.region, self.city or "", self.day, bucket)
+        return cell, self.detained or 0
+
+
+@dataclass(slots=True)
+class ReporterRow:
+    id: UUID
+    pseudonym: str
+    blocked: bool
+    forgotten: bool
+
+
+def hour_of(at: datetime) -> datetime:
+    return at.replace(minute=0, second=0, microsecond=0)
+
+
+@dataclass
+class Fold:
+    """Folds events in log order into rows loaded for them; collects what to write."""
+
+    reports: dict[UUID, ReportRow]
+    reporters: dict[UUID, ReporterRow]
+    abuse: dict[tuple[str, datetime], list[int]]  # (pseudonym, hour) -> [submitted, rejected]
+    clock: datetime | None = None
+    counts: dict[Cell, list[int]] = field(default_factory=dict)  # net [reports, detained]
+    ledger: list[tuple] = field(default_factory=list)
+    confirmations: list[tuple[UUID, datetime]] = field(default_factory=list)
+    dirty_reports: set[UUID] = field(default_factory=set)
+    dirty_reporters: set[UUID] = field(default_factory=set)
+    dirty_abuse: set[tuple[str, datetime]] = field(default_factory=set)
+    position: int = 0
+    recorded_at: datetime | None = None
+
+    def apply(self, position: int, event: object) -> None:
+        at: datetime = event.timestamp  # type: ignore[attr-defined]
+        self.position, self.recorded_at = position, at
+        if self.clock is None or at > self.clock:
+            self.clock = at
+        handler = HANDLERS.get(type(event))
+        if handler is None:
+            return  # an event the read model does not use (e.g. a future kind) still advances
+        before: dict[UUID, tuple[Cell, int] | None] = {}
+        touched = handler(self, event, at, before)
+        self._record_change(position, touched, before)
+
+    def _record_change(self, position: int, touched: list[ReportRow], before: dict) -> None:
+        change: dict[Cell, list[int]] = {}
+        for row in touched:
+            self.dirty_reports.add(row.id)
+            old, new = before.get(row.id), row.counted()
+            if old == new:
+                continue
+            for counted, sign in ((old, -1), (new, 1)):
+                if counted is not None:
+                    cell, detained = counted
+                    entry = change.setdefault(cell, [0, 0])
+                    entry[0] += sign
+                    entry[1] += sign * detained
+        for cell, (reports, detained) in change.items():
+            if reports or detained:
+                total = self.counts.setdefault(cell, [0, 0])
+                total[0] += reports
+                total[1] += detained
+                self.ledger.append((position, self.clock, *cell, reports, detained))
+
+    # -- reports ---------------------------------------------------------------------
+
+    def _row(self, event: object, before: dict) -> ReportRow:
+        row = self.reports[event.originator_id]  # type: ignore[attr-defined]
+        before[row.id] = row.counted()
+        row.version = event.originator_version  # type: ignore[attr-defined]
+        return row
+
+    def submitted(self, e: Report.Submitted, at: datetime, before: dict) -> list[ReportRow]:
+        held, blocked = False, False
+        if e.reporter:
+            key = (e.reporter, hour_of(at))
+            tally = self.abuse.setdefault(key, [0, 0])
+            tally[0] += 1
+            self.dirty_abuse.add(key)
+            held = tally[0] > FLOOD_LIMIT
+            reporter = self.reporters.get(reporter_id(e.reporter))
+            blocked = reporter is not None and reporter.blocked
+        row = ReportRow(
+            e.originator_id, e.originator_version, e.kind, e.channel, e.reporter, e.region,
+            e.city, date.fromisoformat(e.local_day), e.occurred_at, e.detained, e.coarse_lat,
+            e.coarse_lon, "unreviewed", at, held, blocked, 0, at, None,
+        )  # fmt: skip
+        self.reports[row.id] = row
+        before[row.id] = None
+        return [row]
+
+    def corrected(self, e: Report.Corrected, at: datetime, before: dict) -> list[ReportRow]:
+        row = self._row(e, before)
+        row.detained, row.region, row.city = e.detained, e.region, e.city
+        row.occurred_at, row.day = e.occurred_at, date.fromisoformat(e.local_day)
+        row.lat, row.lon = e.coarse_lat, e.coarse_lon
+        return [row]
+
+    def verified(self, e: Report.Verified, at: datetime, before: dict) -> list[ReportRow]:
+        row = self._row(e, before)
+        row.status = "verified"
+        return [row]
+
+    def ended(self, e: object, at: datetime, before: dict) -> list[ReportRow]:
+        row = self._row(e, before)
+        row.status = ENDING[type(e)]
+        row.ended_at = row.ended_at or at
+        if row.status == "rejected" and row.reporter:
+            key = (row.reporter, hour_of(row.submitted_at))
+            self.abuse.setdefault(key, [0, 0])[1] += 1
+            self.dirty_abuse.add(key)
+        return [row]
+
+    def confirmed(self, e: Report.Confirmed, at: datetime, before: dict) -> list[ReportRow]:
+        row = self._row(e, before)
+        row.confirmations += 1
+        row.last_seen_at = max(row.last_seen_at, at)
+        self.confirmations.append((row.id, at))
+        return [row]
+
+    def cleared(self, e: Report.Cleared, at: datetime, before: dict) -> list[ReportRow]:
+        row = self._row(e, before)
+        row.ended_at = row.ended_at or at
+        return [row]
+
+    # -- reporters ---------------------------------------------------------------------
+
+    def registered(self, e: Reporter.Registered, at: datetime, before: dict) -> list[ReportRow]:
+        self.reporters[e.originator_id] = ReporterRow(e.originator_id, e.pseudonym, False, False)
+        self.dirty_reporters.add(e.originator_id)
+        return []
+
+    def blocked(self, e: object, at: datetime, before: dict) -> list[ReportRow]:
+        """Block and unblock move every report of the pseudonym, from this event on."""
+        reporter = self.reporters[e.originator_id]  # type: ignore[attr-defined]
+        reporter.blocked = isinstance(e, Reporter.Blocked)
+        self.dirty_reporters.add(reporter.id)
+        touched = [r for r in self.reports.values() if r.reporter == reporter.pseudonym]
+        for row in touched:
+            before[row.id] = row.counted()
+            row.reporter_blocked = reporter.blocked
+        return touched
+
+    def forgotten(self, e: Reporter.Forgotten, at: datetime, before: dict) -> list[ReportRow]:
+        self.reporters[e.originator_id].forgotten = True
+        self.dirty_reporters.add(e.originator_id)
+        return []
+
+
+HANDLERS = {
+    Report.Submitted: Fold.submitted,
+    Report.Corrected: Fold.corrected,
+    Report.Verified: Fold.verified,
+    Report.Rejected: Fold.ended,
+    Report.MarkedDuplicate: Fold.ended,
+    Report.Retracted: Fold.ended,
+    Report.Confirmed: Fold.confirmed,
+    Report.Cleared: Fold.cleared,
+    Reporter.Registered: Fold.registered,
+    Reporter.Blocked: Fold.blocked,
+    Reporter.Unblocked: Fold.blocked,
+    Reporter.Forgotten: Fold.forgotten,
+}

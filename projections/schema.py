@@ -1,0 +1,144 @@
+"""The read model's tables. They live in the deployment's schema under the prefix `rm_`,
+so the API finds them through its search_path; a replay builds the same tables under
+`rmx_` and renames them in, in one transaction, so a reader sees the old model or the new one.
+"""
+
+from __future__ import annotations
+
+import asyncpg
+
+LIVE = "rm_"
+STAGING = "rmx_"
+TABLES = ("tracking", "reports", "reporters", "counts", "ledger", "confirmations", "abuse")
+
+# One row: the last notification folded in, that event's recorded time, and the ledger clock
+# (the largest recorded time so far; see `ledger` below).
+TABLE_DDL = """
+CREATE TABLE {p}tracking (
+    one boolean PRIMARY KEY DEFAULT true CHECK (one),
+    position bigint NOT NULL,
+    recorded_at timestamptz,
+    clock timestamptz
+);
+INSERT INTO {p}tracking (position) VALUES (0);
+
+-- What the fold needs to know about each report, and what moderators and the checkpoint map show.
+-- No personal field: the sealed text and the precise point stay in the event store.
+CREATE TABLE {p}reports (
+    id uuid PRIMARY KEY,
+    version integer NOT NULL,
+    kind text NOT NULL,
+    channel text NOT NULL,
+    reporter text,
+    region text NOT NULL,
+    city text,
+    day date NOT NULL,
+    occurred_at timestamptz NOT NULL,
+    detained integer,
+    lat double precision,
+    lon double precision,
+    status text NOT NULL,
+    submitted_at timestamptz NOT NULL,
+    held boolean NOT NULL,              -- over the flood limit: counts only once verified
+    reporter_blocked boolean NOT NULL,
+    confirmations integer NOT NULL,
+    last_seen_at timestamptz NOT NULL,  -- submission or latest confirmation
+    ended_at timestamptz                -- cleared, rejected, duplicate or retracted
+);
+
+CREATE TABLE {p}reporters (
+    id uuid PRIMARY KEY,
+    pseudonym text NOT NULL UNIQUE,
+    blocked boolean NOT NULL,
+    forgotten boolean NOT NULL
+);
+
+-- Current figures per cell; city '' when only the region is known (a key cannot be NULL).
+CREATE TABLE {p}counts (
+    kind text NOT NULL,
+    region text NOT NULL,
+    city text NOT NULL,
+    day date NOT NULL,
+    status text NOT NULL,
+    reports bigint NOT NULL,
+    detained bigint NOT NULL,
+    PRIMARY KEY (kind, region, city, day, status)
+);
+
+-- Every change to `counts`, per event. `at` is the ledger clock: the largest recorded time up
+-- to this event, so `at <= T` selects a prefix of the log and an as-of figure is always a
+-- state the model really passed through, even when writers' clocks interleave.
+CREATE TABLE {p}ledger (
+    position bigint NOT NULL,
+    at timestamptz NOT NULL,
+    kind text NOT NULL,
+    region text NOT NULL,
+    city text NOT NULL,
+    day date NOT NULL,
+    status text NOT NULL,
+    reports integer NOT NULL,
+    detained integer NOT NULL
+);
+
+CREATE TABLE {p}confirmations (
+    report_id uuid NOT NULL,
+    at timestamptz NOT NULL
+);
+
+-- Per pseudonym and hour of submission: how many reports, and how many of those were rejected.
+CREATE TABLE {p}abuse (
+    reporter text NOT NULL,
+    hour timestamptz NOT NULL,
+    submitted integer NOT NULL,
+    rejected integer NOT NULL,
+    PRIMARY KEY (reporter, hour)
+);
+"""
+
+# Built after the bulk load during a replay: maintaining them row by row costs more.
+INDEX_DDL = """
+CREATE INDEX {p}ledger_position ON {p}ledger (position);
+CREATE INDEX {p}ledger_at ON {p}ledger (at);
+CREATE INDEX {p}confirmations_report ON {p}confirmations (report_id, at);
+CREATE INDEX {p}reports_reporter ON {p}reports (reporter, submitted_at);
+CREATE INDEX {p}reports_queue ON {p}reports (submitted_at) WHERE status = 'unreviewed';
+CREATE INDEX {p}reports_checkpoints ON {p}reports (last_seen_at) WHERE kind = 'checkpoint';
+CREATE INDEX {p}abuse_hour ON {p}abuse (hour);
+"""
+
+
+async def exists(conn: asyncpg.Connection, prefix: str = LIVE) -> bool:
+    return await conn.fetchval("SELECT to_regclass($1) IS NOT NULL", f"{prefix}tracking") is True
+
+
+async def create(conn: asyncpg.Connection, prefix: str = LIVE, *, indexes: bool = True) -> None:
+    """Create the tables (once); concurrent starters serialise on an advisory lock."""
+    async with conn.transaction():
+        await conn.execute("SELECT pg_advisory_xact_lock(hashtext(current_schema() || ':rm ddl'))")
+        if await exists(conn, prefix):
+            return
+        await conn.execute(TABLE_DDL.format(p=prefix))
+        if indexes:
+            await conn.execute(INDEX_DDL.format(p=prefix))
+
+
+async def create_indexes(conn: asyncpg.Connection, prefix: str) -> None:
+    await conn.execute(INDEX_DDL.format(p=prefix))
+
+
+async def drop(conn: asyncpg.Connection, prefix: str) -> None:
+    await conn.execute(";".join(f"DROP TABLE IF EXISTS {prefix}{t}" for t in TABLES))
+
+
+async def swap_in(conn: asyncpg.Connection, old: str = STAGING, new: str = LIVE) -> None:
+    """Inside the caller's transaction: drop the live tables and rename the staged ones in."""
+    await drop(conn, new)
+    indexes = await conn.fetch(
+        "SELECT indexname FROM pg_indexes WHERE schemaname = current_schema() AND indexname LIKE $1",
+        old.replace("_", r"\_") + "%",
+    )
+    for table in TABLES:
+        await conn.execute(f"ALTER TABLE {old}{table} RENAME TO {new}{table}")
+    for (name,) in indexes:
+        # Index names are per schema, so the next replay's staging build needs these freed.
+        await conn.execute(f"ALTER INDEX {name} RENAME TO {new}{name[len(old):]}")

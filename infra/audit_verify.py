@@ -1,0 +1,212 @@
+"""`svodka audit verify`: the chain, the signed heads and every public figure, from an export alone.
+
+This module deliberately imports nothing from svodka, not even the hash layout: an audit that
+ran the server's own functions would only prove that the server agrees with itself. It follows
+docs/AUDIT.md, so an auditor can also rewrite it in another language and compare.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+from uuid import UUID
+
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+
+from infra.audit_fold import Fold
+
+GENESIS = hashlib.sha256(b"svodka audit chain genesis v1").digest()
+FACTS_GENESIS = hashlib.sha256(b"svodka audit facts genesis v1").digest()
+HEAD_DOMAIN = b"svodka audit head v1"
+
+
+class Diverged(Exception):
+    """The first place where the file contradicts itself, a signature, or a published figure."""
+
+    def __init__(self, position: int, what: str) -> None:
+        super().__init__(f"position {position}: {what}")
+        self.position = position
+        self.what = what
+
+
+@dataclass
+class Verified:
+    events: int = 0
+    position: int = 0
+    heads: int = 0
+    figures: int = 0
+    key_fingerprint: str = ""
+    key_pinned: bool = False
+    fold: Fold = field(default_factory=Fold)
+    unchecked: list[dict[str, Any]] = field(default_factory=list)  # extra heads beyond this file
+
+
+def chain_link(prev: bytes, line: dict[str, Any]) -> bytes:
+    topic = line["topic"].encode()
+    return hashlib.sha256(
+        prev
+        + line["position"].to_bytes(8, "big")
+        + UUID(line["originator_id"]).bytes
+        + line["originator_version"].to_bytes(8, "big")
+        + len(topic).to_bytes(4, "big")
+        + topic
+        + bytes.fromhex(line["state_sha256"])
+    ).digest()
+
+
+def facts_link(prev: bytes, position: int, facts: dict[str, Any]) -> bytes:
+    encoded = json.dumps(facts, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+    return hashlib.sha256(prev + position.to_bytes(8, "big") + hashlib.sha256(encoded).digest()).digest()
+
+
+def head_message(head: dict[str, Any]) -> bytes:
+    micros = round(datetime.fromisoformat(head["signed_at"]).timestamp() * 1_000_000)
+    return (
+        HEAD_DOMAIN
+        + head["position"].to_bytes(8, "big")
+        + bytes.fromhex(head["hash"])
+        + bytes.fromhex(head["facts_hash"])
+        + micros.to_bytes(8, "big", signed=True)
+    )
+
+
+def check_signature(key: Ed25519PublicKey, head: dict[str, Any]) -> None:
+    try:
+        key.verify(bytes.fromhex(head["signature"]), head_message(head))
+    except (InvalidSignature, ValueError):
+        raise Diverged(head["position"], "the head's signature does not verify with the server's key") from None
+
+
+def read_lines(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
+    with path.open(encoding="utf-8") as lines:
+        for number, text in enumerate(lines, 1):
+            try:
+                yield number, json.loads(text)
+            except json.JSONDecodeError:
+                raise Diverged(-1, f"line {number} is not JSON") from None
+
+
+def verify_file(path: Path, *, key: bytes | None = None, extra_heads: list[dict[str, Any]] = ()) -> Verified:
+    """Raise Diverged at the first contradiction; `key` pins the server's public key."""
+    result = Verified()
+    heads: dict[int, list[dict[str, Any]]] = {}
+    figures: list[dict[str, Any]] = []
+    lines = read_lines(path)
+    header = _header(lines, result, key)
+    public = Ed25519PublicKey.from_public_bytes(base64.b64decode(header["public_key"]))
+    for head in extra_heads:
+        check_signature(public, head)
+        if head["position"] > header["position"]:
+            result.unchecked.append(head)  # newer than the export: nothing here to compare it with
+        else:
+            heads.setdefault(head["position"], []).append(head)
+    chain, facts_chain, last, ended = GENESIS, FACTS_GENESIS, 0, False
+    for number, line in lines:
+        kind = line.get("type")
+        if kind == "head":
+            check_signature(public, line)
+            heads.setdefault(line["position"], []).append(line)
+            result.heads += 1
+        elif kind == "figures":
+            figures.append(line)
+        elif kind == "event":
+            position = line["position"]
+            if position <= last:
+                raise Diverged(position, f"line {number} is out of order (after position {last})")
+            chain, facts_chain = _event(line, chain, facts_chain, last)
+            for head in heads.pop(position, []):
+                if bytes.fromhex(head["hash"]) != chain or bytes.fromhex(head["facts_hash"]) != facts_chain:
+                    raise Diverged(position, "the recomputed chain contradicts the head signed at this position")
+            result.fold.apply(position, line["originator_id"], line["facts"])
+            result.events += 1
+            last = position
+        elif kind == "end":
+            if line["events"] != result.events or line["position"] != header["position"]:
+                raise Diverged(last, "the end line does not match the events in the file")
+            ended = True
+    if not ended:
+        raise Diverged(last, "the file ends early: no end line")
+    if heads:
+        raise Diverged(min(heads), "a head was signed here but the file has no event there")
+    if result.heads == 0 or header["position"] != last:
+        raise Diverged(last, "no signed head covers the end of the file")
+    result.position = last
+    for line in figures:
+        compare_figures(result.fold, line)
+        result.figures += 1
+    return result
+
+
+def _header(lines: Iterator[tuple[int, dict[str, Any]]], result: Verified, key: bytes | None) -> dict[str, Any]:
+    first = next(lines, (0, {}))[1]
+    if first.get("type") != "header" or first.get("format") != "svodka-audit-export" or first.get("version") != 1:
+        raise Diverged(0, "not a svodka audit export (version 1)")
+    if bytes.fromhex(first["genesis"]) != GENESIS or bytes.fromhex(first["facts_genesis"]) != FACTS_GENESIS:
+        raise Diverged(0, "the file declares another genesis")
+    in_file = base64.b64decode(first["public_key"])
+    if key is not None and key != in_file:
+        raise Diverged(0, "the file's public key is not the key you pinned")
+    result.key_pinned = key is not None
+    result.key_fingerprint = hashlib.sha256(in_file).hexdigest()[:16]
+    return first
+
+
+def _event(line: dict[str, Any], chain: bytes, facts_chain: bytes, last: int) -> tuple[bytes, bytes]:
+    position, entry = line["position"], line.get("chain")
+    if line.get("missing"):
+        raise Diverged(position, "the chain has an entry here but the log has no event (deleted)")
+    if entry is None:
+        raise Diverged(position, "the log has an event here that the chain never saw (inserted or renumbered)")
+    chain = chain_link(chain, line)
+    if chain != bytes.fromhex(entry["hash"]):
+        # Ids may have gaps (rolled-back inserts), so a missing line shows only as the next one failing.
+        gap = f", or an event after position {last} is missing" if position != last + 1 else ""
+        raise Diverged(position, f"the event differs from the one that was chained (altered, swapped or replaced{gap})")
+    if line.get("facts") is None:
+        raise Diverged(position, "the event's facts are missing (the exporter could not decode it)")
+    facts_chain = facts_link(facts_chain, position, line["facts"])
+    if facts_chain != bytes.fromhex(entry["facts_hash"]):
+        raise Diverged(position, "the event's public facts differ from the chained ones (altered)")
+    return chain, facts_chain
+
+
+def compare_figures(fold: Fold, line: dict[str, Any]) -> None:
+    """Compare one set of published figures with the fold at the same position and instant."""
+    position = line["as_of"]["position"]
+    at = datetime.fromisoformat(line["at"]) if line.get("at") else None
+    ours = fold.figures(line["kind"], upto=position, at=at)
+    theirs = published(line)
+    if ours == theirs:
+        return
+    for key in sorted(set(ours) | set(theirs), key=lambda k: tuple(str(part) for part in k)):
+        if ours.get(key) != theirs.get(key):
+            when = f" as of {line['at']}" if line.get("at") else ""
+            raise Diverged(
+                position,
+                f"{line['kind']} figures{when} for {_label(key)}: published {theirs.get(key, (0, 0, 0))}, "
+                f"recomputed {ours.get(key, (0, 0, 0))} (verified, unverified, reports)",
+            )
+
+
+def published(line: dict[str, Any]) -> dict[tuple, tuple[int, int, int]]:
+    """The server's figures in the fold's shape; all-zero groups are dropped on both sides."""
+    total = line["total"]
+    figures = {(): (total["verified"], total["unverified"], total["reports"])}
+    for group in line["groups"]:
+        key = group["key"]
+        dims = (key.get("day"), key.get("region"), key.get("city") or None)
+        counts = (group["verified"], group["unverified"], group["reports"])
+        if any(counts):
+            figures[dims] = counts
+    return figures
+
+
+def _label(key: tuple) -> str:
+    return "the total" if not key else "day {}, region {}, city {}".format(*key)

@@ -1,0 +1,71 @@
+"""Export then verify: a clean log passes, and the auditor's fold gives the public counts."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from datetime import datetime
+
+import pytest
+
+from infra.audit_export import export
+from infra.audit_part import public_key
+from infra.audit_verify import Diverged, verify_file
+from tests.audit.conftest import FLOODER, REPORTER, seed
+
+
+def exported(db, keys, app, path):
+    return asyncio.run(export(db, app, keys, path, figures=False))
+
+
+def test_a_clean_log_exports_and_verifies(db, keys, pg_app, tmp_path):
+    seed(pg_app)
+    path = tmp_path / "log.jsonl"
+    result = exported(db, keys, pg_app, path)
+    assert result.divergence is None and result.events == 12
+
+    checked = verify_file(path, key=public_key(keys))
+    assert (checked.events, checked.position, checked.heads, checked.key_pinned) == (12, 12, 1, True)
+    detentions = checked.fold.figures("detention", upto=checked.position)
+    # Moscow 12 verified; St Petersburg corrected 30 -> 31 unverified; rejected and blocked flood out.
+    assert detentions[()] == (12, 31, 2)
+    assert detentions[(detentions_day(checked), "RU-MOW", "Moscow")] == (12, 0, 1)
+    assert checked.fold.figures("checkpoint", upto=checked.position)[()] == (0, 1, 1)
+
+
+def detentions_day(checked) -> str:
+    return next(r.day for r in checked.fold.reports.values() if r.city == "Moscow")
+
+
+def test_as_of_counts_follow_the_recorded_times(db, keys, pg_app, tmp_path):
+    ids = seed(pg_app)
+    path = tmp_path / "log.jsonl"
+    exported(db, keys, pg_app, path)
+    fold = verify_file(path).fold
+    events = [json.loads(line) for line in path.read_text().splitlines()]
+    times = {e["position"]: datetime.fromisoformat(e["facts"]["recorded_at"]) for e in events if e["type"] == "event"}
+    # Before the block (position 12) the flood counted: 3 x 100 more unverified.
+    assert fold.figures("detention", upto=12, at=times[11])[()] == (12, 331, 5)
+    # Before the correction (position 10), St Petersburg counted 30.
+    assert fold.figures("detention", upto=12, at=times[9])[()] == (12, 330, 5)
+    # Before any moderation, every report counted as unverified.
+    assert fold.figures("detention", upto=12, at=times[7])[()] == (0, 347, 6)
+    assert ids["spb"]
+
+
+def test_exports_show_no_personal_data_and_no_pseudonyms(db, keys, pg_app, tmp_path):
+    seed(pg_app)
+    path = tmp_path / "log.jsonl"
+    exported(db, keys, pg_app, path)
+    text = path.read_text()
+    for secret in ("у метро", "55.7558", "37.6173", REPORTER, FLOODER, "sealed", "anna", "fake"):
+        assert secret not in text
+
+
+def test_an_unpinned_key_is_reported_and_a_wrong_pin_fails(db, keys, pg_app, tmp_path):
+    seed(pg_app)
+    path = tmp_path / "log.jsonl"
+    exported(db, keys, pg_app, path)
+    assert verify_file(path).key_pinned is False
+    with pytest.raises(Diverged, match="not the key you pinned"):
+        verify_file(path, key=bytes(32))

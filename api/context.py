@@ -2,9 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from domain.application import Svodka
+
+
+@dataclass(frozen=True, slots=True)
+class Limit:
+    """At most `count` requests per `seconds`, in a fixed window."""
+
+    count: int
+    seconds: float
 
 
 @dataclass
@@ -15,3 +24,19 @@ class ApiConfig:
     operator_tokens: dict[str, str] = field(default_factory=dict)  # token -> operator name
     moderator_tokens: dict[str, str] = field(default_factory=dict)  # token -> moderator name
     redis_url: str | None = None
+    # Redis keys start with this, so deployments (and test runs) sharing a server never collide.
+    redis_prefix: str = "svodka:"
+    # Keys the hashes of tokens and addresses in rate-limit keys; workers must share it.
+    limit_key: bytes = b""
+    intake_per_token: Limit = Limit(600, 60)  # a busy hotline enters ~10 reports a second
+    intake_per_address: Limit = Limit(1200, 60)
+    max_body_bytes: int = 64 * 1024
+    # How often the API looks up the projection position that keys its caches.
+    position_refresh_seconds: float = 0.2
+    cache_max_age_seconds: int = 5
+    # /readyz fails while the read model is further than this behind the event log.
+    ready_max_lag: int = 1000
+    # Group commit: at most this many reports in one transaction, and this many in flight.
+    commit_batch_max: int = 256
+    commit_concurrency: int = 2
+    on_close: Callable[[], None] | None = None  # what a worker process must release at shutdown

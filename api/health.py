@@ -1,11 +1,14 @@
-"""Liveness: is the process up, and can it reach its database."""
+"""Liveness (/healthz: up, database reachable) and readiness (/readyz: the figures are fresh)."""
 
 from __future__ import annotations
 
 import asyncpg
+import psycopg
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
+
+from api.deps import State
 
 router = APIRouter(tags=["operations"])
 
@@ -15,11 +18,50 @@ class Health(BaseModel):
     database: str
 
 
-@router.get("/healthz", response_model=Health, responses={503: {"model": Health}})
-async def healthz(request: Request) -> JSONResponse:
+class Readiness(Health):
+    projection: str
+    position: int | None
+    head: int | None
+    lag: int | None
+
+
+async def _database(request: Request) -> str:
     try:
         async with request.app.state.pool.acquire(timeout=2) as conn:
             await conn.fetchval("SELECT 1")
     except (OSError, asyncpg.PostgresError, TimeoutError):
-        return JSONResponse({"status": "degraded", "database": "unreachable"}, status_code=503)
+        return "unreachable"
+    return "ok"
+
+
+@router.get("/healthz", response_model=Health, responses={503: {"model": Health}})
+async def healthz(request: Request) -> JSONResponse:
+    database = await _database(request)
+    if database != "ok":
+        return JSONResponse({"status": "degraded", "database": database}, status_code=503)
     return JSONResponse({"status": "ok", "database": "ok"})
+
+
+@router.get("/readyz", response_model=Readiness, responses={503: {"model": Readiness}})
+async def readyz(request: Request, state: State) -> JSONResponse:
+    """Ready when the database answers and the read model is within `ready_max_lag` events of the log."""
+    database = await _database(request)
+    model = state.read_model
+    if database == "ok":
+        try:
+            await model.refresh()
+        except NotImplementedError:
+            pass
+        except (OSError, asyncpg.PostgresError, psycopg.Error, TimeoutError):
+            database = "unreachable"
+    lag = model.lag
+    if model.position is None:
+        projection = "unavailable"
+    elif lag is not None and lag > state.config.ready_max_lag:
+        projection = "behind"
+    else:
+        projection = "ok"
+    ready = database == "ok" and projection == "ok"
+    body = Readiness(status="ok" if ready else "degraded", database=database, projection=projection,
+                     position=model.position, head=model.head, lag=lag)
+    return JSONResponse(body.model_dump(), status_code=200 if ready else 503)

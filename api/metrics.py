@@ -1,0 +1,42 @@
+"""Prometheus metrics, in a registry per app so several apps (tests, workers) never share one."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request, Response
+from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Gauge, Histogram, generate_latest
+
+router = APIRouter(tags=["operations"])
+
+
+class Metrics:
+    def __init__(self) -> None:
+        self.registry = CollectorRegistry()
+        self.requests = Counter(
+            "svodka_http_requests_total", "HTTP requests by route template and status.",
+            ["method", "route", "status"], registry=self.registry,
+        )
+        self.latency = Histogram(
+            "svodka_http_request_duration_seconds", "HTTP request latency by route template.",
+            ["method", "route"], registry=self.registry,
+            buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5),
+        )
+        self.intake = Counter(
+            "svodka_intake_reports_total", "Operator reports by outcome.", ["outcome"], registry=self.registry,
+        )
+        self.position = Gauge(
+            "svodka_projection_position", "Notification id the read model is as of.", registry=self.registry,
+        )
+        self.lag = Gauge(
+            "svodka_projection_lag_events", "Events recorded but not yet in the read model.",
+            registry=self.registry,
+        )
+
+    def observe(self, method: str, route: str, status: int, seconds: float) -> None:
+        self.requests.labels(method, route, str(status)).inc()
+        self.latency.labels(method, route).observe(seconds)
+
+
+@router.get("/metrics", response_class=Response, responses={200: {"content": {"text/plain": {}}}})
+async def metrics(request: Request) -> Response:
+    """Prometheus text format. Each worker process reports its own counters."""
+    return Response(generate_latest(request.app.state.metrics.registry), media_type=CONTENT_TYPE_LATEST)

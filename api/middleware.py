@@ -1,0 +1,116 @@
+"""ASGI middleware: request telemetry with a last-resort 500, and the request body limit.
+
+Both are plain ASGI (not BaseHTTPMiddleware) because they sit on every request, including
+the cached reads whose speed bench/api_read.py measures.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from typing import Any
+
+from starlette.exceptions import HTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from api.metrics import Metrics
+
+log = logging.getLogger("svodka.api")
+
+
+async def send_error(send: Send, status: int, message: str, headers: list | None = None) -> None:
+    body = json.dumps({"error": {"message": message, "field": None}}).encode()
+    await send({
+        "type": "http.response.start",
+        "status": status,
+        "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode()),
+                    *(headers or [])],
+    })
+    await send({"type": "http.response.body", "body": body})
+
+
+class Telemetry:
+    """Counts and times requests by route template, and turns any escaped exception into a 500."""
+
+    def __init__(self, app: ASGIApp, metrics: Metrics) -> None:
+        self.app, self.metrics = app, metrics
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = time.perf_counter()
+        status = 500
+        sent_start = False
+
+        async def send_status(message: Message) -> None:
+            nonlocal status, sent_start
+            if message["type"] == "http.response.start":
+                status, sent_start = message["status"], True
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_status)
+        except Exception as error:  # noqa: BLE001 - the client gets JSON, the log gets one line
+            # Only the type: messages can quote request data or connection strings.
+            log.error("unhandled error", extra={"route": _template(scope), "error": type(error).__name__})
+            status = 500
+            if not sent_start:
+                await send_error(send, 500, "Something went wrong on our side; it has been logged.")
+        finally:
+            self.metrics.observe(scope["method"], _template(scope), status, time.perf_counter() - started)
+
+
+def _template(scope: Scope) -> str:
+    """The route's path template (`/v1/reports/{id}/verify`), so ids never become label values."""
+    route: Any = scope.get("route")
+    return getattr(route, "path", None) or "unmatched"
+
+
+class BodyTooLarge(HTTPException):
+    """An HTTPException, so FastAPI's body parsing re-raises it instead of calling it a parse error."""
+
+    def __init__(self, limit: int) -> None:
+        super().__init__(413, f"The request body is larger than {limit // 1024} KiB.")
+
+
+class BodyLimit:
+    """413 for bodies over `limit` bytes: by Content-Length up front, or counted as they stream."""
+
+    def __init__(self, app: ASGIApp, limit: int) -> None:
+        self.app, self.limit = app, limit
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        for name, value in scope["headers"]:
+            if name == b"content-length":
+                if not value.isdigit() or int(value) > self.limit:
+                    too_large = value.isdigit()
+                    await send_error(send, 413 if too_large else 400, BodyTooLarge(self.limit).detail
+                                     if too_large else "Content-Length is not a number.")
+                    return
+        received = 0
+        started = False
+
+        async def counted() -> Message:
+            nonlocal received
+            message_in = await receive()
+            if message_in["type"] == "http.request":
+                received += len(message_in.get("body", b""))
+                if received > self.limit:
+                    raise BodyTooLarge(self.limit)
+            return message_in
+
+        async def tracked(message_out: Message) -> None:
+            nonlocal started
+            started = started or message_out["type"] == "http.response.start"
+            await send(message_out)
+
+        try:
+            await self.app(scope, counted, tracked)
+        except BodyTooLarge as error:
+            if not started:
+                await send_error(send, 413, error.detail, [(b"connection", b"close")])

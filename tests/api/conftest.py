@@ -1,0 +1,126 @@
+"""The API over real HTTP: uvicorn on a free loopback port, on the test PostgreSQL schema."""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from dataclasses import replace
+from datetime import datetime, timedelta, timezone
+
+import httpx
+import pytest
+import uvicorn
+
+from api.app import create_app
+from api.context import ApiConfig
+from infra.bootstrap import build_application
+from infra.keystore import PostgresKeyStore
+
+OPERATOR = "op-token-0123456789abcdef"
+OTHER_OPERATOR = "op-token-fedcba9876543210"
+MODERATOR = "mod-token-0123456789abcdef"
+SECOND_MODERATOR = "mod-token-fedcba9876543210"
+REDIS_URL = "redis://127.0.0.1:6379/15"
+# One instant for the session, so two bodies built alike are equal (idempotent retries).
+WHEN = (datetime.now(timezone.utc) - timedelta(hours=1)).replace(microsecond=0)
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class Served:
+    """One app on a port; stopped at teardown."""
+
+    def __init__(self, config: ApiConfig) -> None:
+        self.config = config
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.server = uvicorn.Server(uvicorn.Config(
+            create_app(config), host="127.0.0.1", port=self.port, log_config=None, access_log=False,
+            lifespan="on",
+        ))
+        self.thread = threading.Thread(target=self.server.run, daemon=True)
+        self.thread.start()
+        deadline = time.monotonic() + 20
+        while not self.server.started:
+            if not self.thread.is_alive() or time.monotonic() > deadline:
+                raise RuntimeError("the API did not start")
+            time.sleep(0.02)
+        self.client = httpx.Client(base_url=self.url, timeout=30)
+
+    def stop(self) -> None:
+        self.client.close()
+        self.server.should_exit = True
+        self.thread.join(timeout=20)
+
+
+@pytest.fixture
+def application(db, keys):
+    store = PostgresKeyStore(db)
+    app = build_application(keys, db, store)
+    yield app
+    app.close()
+    store.close()
+
+
+@pytest.fixture
+def base_config(db, application) -> ApiConfig:
+    return ApiConfig(
+        database_url=db.url,
+        schema=db.schema,
+        application=application,
+        operator_tokens={OPERATOR: "hotline", OTHER_OPERATOR: "partner"},
+        moderator_tokens={MODERATOR: "anna", SECOND_MODERATOR: "boris"},
+        redis_prefix=f"svodka-test-{uuid.uuid4().hex[:8]}:",
+        position_refresh_seconds=0.05,
+    )
+
+
+@pytest.fixture
+def serve(base_config: ApiConfig) -> Iterator[Callable[..., Served]]:
+    """serve(**overrides) starts the app with those ApiConfig fields changed."""
+    started: list[Served] = []
+
+    def start(**overrides) -> Served:
+        served = Served(replace(base_config, **overrides))
+        started.append(served)
+        return served
+
+    yield start
+    for served in started:
+        served.stop()
+
+
+@pytest.fixture
+def api(serve) -> Served:
+    return serve()
+
+
+@pytest.fixture
+def http(api: Served) -> httpx.Client:
+    return api.client
+
+
+def operator(key: str | None = None, token: str = OPERATOR) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}", "Idempotency-Key": key or uuid.uuid4().hex}
+
+
+def moderator(token: str = MODERATOR) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
+
+
+def detention(**changes) -> dict:
+    body = {
+        "kind": "detention",
+        "city": "Москва",
+        "occurred_at": WHEN.isoformat(),
+        "detained": 3,
+    }
+    body.update(changes)
+    return {k: v for k, v in body.items() if v is not None}

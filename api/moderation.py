@@ -7,6 +7,7 @@ moderator saw (If-Match or `version`), so two moderators never silently overwrit
 from __future__ import annotations
 
 from datetime import date, datetime
+from collections.abc import Callable
 from typing import Annotated, Any
 from uuid import UUID
 
@@ -14,6 +15,7 @@ from fastapi import APIRouter, Header, Path, Query
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.concurrency import run_in_threadpool
 
+from api.auth import Principal
 from api.deps import Application, Moderator, State
 from api.errors import ERROR_RESPONSES, ApiError
 from domain.application import ERASED, Svodka
@@ -88,7 +90,7 @@ class BlockOut(BaseModel):
     decided_by: str
 
 
-ReportId = Annotated[UUID, Path(description="The report's id.")]
+ReportId = Annotated[UUID, Path(alias="id", description="The report's id.")]
 IfMatch = Annotated[str | None, Header(alias="If-Match", max_length=40, description='The version seen, e.g. "3".')]
 
 
@@ -130,37 +132,34 @@ async def queue(
     return QueueOut(items=out, limit=limit, offset=offset)
 
 
-async def _decide(application: Svodka, rid: UUID, moderator: str, change) -> DecisionOut:
+async def _decide(application: Svodka, rid: UUID, moderator: Principal, change: Callable[[], int]) -> DecisionOut:
     def run() -> DecisionOut:
         version = change()
-        report = application.report(rid)
-        return DecisionOut(id=rid, version=version, status=report.status.value, decided_by=moderator)
+        return DecisionOut(id=rid, version=version, status=application.report(rid).status.value,
+                           decided_by=moderator.name)
 
     return await run_in_threadpool(run)
 
 
 @router.post("/v1/reports/{id}/verify", response_model=DecisionOut)
-async def verify(id: ReportId, body: VerifyIn, moderator: Moderator, application: Application,  # noqa: A002
-                 if_match: IfMatch = None) -> DecisionOut:
-    version = expected_version(if_match, body)
-    return await _decide(application, id, moderator.name, lambda: application.verify(
-        id, moderator=moderator.name, note=body.note, expected_version=version))
+async def verify(rid: ReportId, body: VerifyIn, by: Moderator, app: Application, if_match: IfMatch = None) -> DecisionOut:
+    seen = expected_version(if_match, body)
+    return await _decide(app, rid, by, lambda: app.verify(rid, moderator=by.name, note=body.note, expected_version=seen))
 
 
 @router.post("/v1/reports/{id}/reject", response_model=DecisionOut)
-async def reject(id: ReportId, body: RejectIn, moderator: Moderator, application: Application,  # noqa: A002
-                 if_match: IfMatch = None) -> DecisionOut:
-    version = expected_version(if_match, body)
-    return await _decide(application, id, moderator.name, lambda: application.reject(
-        id, moderator=moderator.name, reason=body.reason, expected_version=version))
+async def reject(rid: ReportId, body: RejectIn, by: Moderator, app: Application, if_match: IfMatch = None) -> DecisionOut:
+    seen = expected_version(if_match, body)
+    return await _decide(app, rid, by, lambda: app.reject(rid, moderator=by.name, reason=body.reason,
+                                                          expected_version=seen))
 
 
 @router.post("/v1/reports/{id}/duplicate", response_model=DecisionOut)
-async def duplicate(id: ReportId, body: DuplicateIn, moderator: Moderator, application: Application,  # noqa: A002
+async def duplicate(rid: ReportId, body: DuplicateIn, by: Moderator, app: Application,
                     if_match: IfMatch = None) -> DecisionOut:
-    version = expected_version(if_match, body)
-    return await _decide(application, id, moderator.name, lambda: application.mark_duplicate(
-        id, of=body.of, moderator=moderator.name, reason=body.reason, expected_version=version))
+    seen = expected_version(if_match, body)
+    return await _decide(app, rid, by, lambda: app.mark_duplicate(rid, of=body.of, moderator=by.name,
+                                                                  reason=body.reason, expected_version=seen))
 
 
 @router.post("/v1/reporters/{pseudonym}/block", response_model=BlockOut)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -93,16 +94,26 @@ def replay() -> None:
 
 
 @audit.command("export")
-def audit_export(file: str) -> None:
-    """Write the event log, without secrets, to FILE."""
-    settings_or_exit()
-    not_built("audit export")
+def audit_export(
+    file: Path,
+    figures: Annotated[bool, typer.Option(help="Include the read model's published figures")] = True,
+) -> None:
+    """Write the event log, without secrets, to FILE; exit 1 if the live log contradicts its chain."""
+    from infra.audit import run_export
+
+    raise typer.Exit(run_export(settings_or_exit(), file, figures))
 
 
 @audit.command("verify")
-def audit_verify(file: str) -> None:
-    """Recompute the hash chain and every public figure from FILE."""
-    not_built("audit verify")
+def audit_verify(
+    file: Path,
+    key: Annotated[str | None, typer.Option(help="The server's public key (base64) to trust")] = None,
+    against: Annotated[str | None, typer.Option(help="A running server's URL to compare /v1/stats with")] = None,
+) -> None:
+    """Recompute the hash chain and every public figure from FILE, offline; exit 1 at a divergence."""
+    from infra.audit import run_verify
+
+    raise typer.Exit(run_verify(file, key, against))
 
 
 def main() -> None:

@@ -1,0 +1,110 @@
+"""The auditor's commands, `svodka audit export` and `svodka audit verify`: progress and reports.
+
+Exit status: 0 all consistent, 1 a divergence (the message names its position), 2 the
+comparison could not be made (unreadable server, export older than the server's figures).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import json
+import urllib.request
+from pathlib import Path
+from typing import Any
+from urllib.error import URLError
+
+import typer
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+from infra.audit_export import KINDS, export
+from infra.audit_verify import Diverged, Verified, compare_figures, verify_file
+from infra.settings import Settings
+from projections.chain import ChainRewound
+
+
+def run_export(settings: Settings, path: Path, figures: bool = True) -> int:
+    from infra.bootstrap import services
+
+    columns = (TextColumn("exporting"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn())
+    with services(settings) as svc, Progress(*columns, transient=True) as bar:
+        task = bar.add_task("export", total=None)
+        try:
+            result = asyncio.run(
+                export(svc.db, svc.app, svc.keys, path, lambda done, total: bar.update(task, completed=done, total=total),
+                       figures=figures)
+            )
+        except ChainRewound as error:
+            return _fail(f"refused: {error}; the log was rewound after that head was published")
+        except ValueError:
+            return _fail("an event not yet chained no longer decrypts: the log or the master key changed")
+    head = result.head
+    typer.echo(f"wrote {path}: {result.events} events, {result.figures} sets of published figures")
+    if head is not None:
+        typer.echo(f"signed head: position {head.position}, hash {head.hash.hex()}")
+    if result.divergence is not None:
+        return _fail(f"the live log diverges from its chain at {result.divergence}")
+    return 0
+
+
+def run_verify(path: Path, key: str | None, against: str | None) -> int:
+    pinned = base64.b64decode(key) if key else None
+    server_heads: list[dict[str, Any]] = []
+    try:
+        if against:
+            served = base64.b64decode(_get(against, "/v1/audit/key")["public_key"])
+            if pinned is not None and pinned != served:
+                return _fail("the server's key is not the key you pinned")
+            pinned = served
+            server_heads.append(_get(against, "/v1/audit/head"))
+        result = verify_file(path, key=pinned, extra_heads=server_heads)
+        report(result)
+        if against:
+            compare_with_server(result, against)
+    except Diverged as diverged:
+        return _fail(f"DIVERGED at {diverged}")
+    except Unavailable as error:
+        typer.secho(f"svodka: cannot compare: {error}", err=True, fg="yellow")
+        return 2
+    typer.secho("verified: no divergence", fg="green")
+    return 0
+
+
+def report(result: Verified) -> None:
+    pin = "pinned" if result.key_pinned else "NOT pinned: pass --key or --against to trust it"
+    typer.echo(f"events        {result.events}, up to position {result.position}")
+    typer.echo(f"signed heads  {result.heads} checked with key {result.key_fingerprint} ({pin})")
+    typer.echo(f"figures       {result.figures} published sets match the recomputed counts")
+    for kind in KINDS:
+        verified, unverified, reports = result.fold.figures(kind, upto=result.position)[()]
+        typer.echo(f"{kind:<13} verified {verified}, unverified {unverified}, reports {reports}")
+    for head in result.unchecked:
+        typer.echo(f"server head at position {head['position']} is newer than this export; export again to check it")
+
+
+class Unavailable(Exception):
+    pass
+
+
+def compare_with_server(result: Verified, url: str) -> None:
+    for kind in KINDS:
+        stats = _get(url, f"/v1/stats?kind={kind}&group_by=day,region,city")
+        position = stats["as_of"]["position"]
+        if position > result.position:
+            raise Unavailable(f"the server's {kind} figures are at position {position}, beyond this export "
+                              f"({result.position}); export again")
+        compare_figures(result.fold, {**stats, "kind": kind, "at": None})
+        typer.echo(f"server        {kind} figures at position {position} match")
+
+
+def _get(base: str, path: str) -> dict[str, Any]:
+    try:
+        with urllib.request.urlopen(base.rstrip("/") + path, timeout=30) as response:
+            return json.load(response)
+    except (URLError, OSError, ValueError) as error:
+        raise Unavailable(f"{path}: {error}") from None
+
+
+def _fail(message: str) -> int:
+    typer.secho(f"svodka: {message}", err=True, fg="red")
+    return 1

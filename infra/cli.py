@@ -82,15 +82,25 @@ def bot() -> None:
 @cli.command()
 def project() -> None:
     """Run the projector alone: fold new events into the read model."""
-    settings_or_exit()
-    not_built("the projector")
+    from infra.projector_part import projector
+    from infra.runner import run
+
+    run(settings_or_exit(), [projector])
 
 
 @cli.command()
-def replay() -> None:
+def replay(
+    verify: Annotated[
+        bool, typer.Option("--verify", help="Compare with the live read model instead of swapping; exit 1 on any difference")
+    ] = False,
+) -> None:
     """Rebuild every projection from position 0 and swap it in."""
-    settings_or_exit()
-    not_built("replay")
+    from infra.bootstrap import services
+    from infra.projector_part import replay as run_replay
+
+    with services(settings_or_exit()) as svc:
+        code = run_replay(svc, verify=verify)
+    raise typer.Exit(code)
 
 
 @audit.command("export")

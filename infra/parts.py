@@ -8,5 +8,7 @@ from infra.runner import Part
 
 def serve_parts(svc_settings) -> list[Part]:
     """The projector always; the bot only when a token is configured."""
-    parts: list[Part] = []
+    from infra.projector_part import projector
+
+    parts: list[Part] = [projector]
     return parts

@@ -13,6 +13,7 @@ from api import checkpoints, errors, export, health, intake, metrics, moderation
 from api.auth import Tokens
 from api.cache import RenderCache
 from api.context import ApiConfig
+from api.dashboard import router as dashboard
 from api.group_commit import GroupCommit
 from api.limits import RateLimiter
 from api.metrics import Metrics
@@ -73,6 +74,7 @@ def create_app(config: ApiConfig) -> FastAPI:
     errors.install(app)
     for module in (health, metrics, stats, checkpoints, regions, export, intake, moderation):
         app.include_router(module.router)
+    app.include_router(dashboard)  # the public page at /, with its two static files
     # Added innermost first: CORS sees every answer, telemetry times everything below it.
     app.add_middleware(BodyLimit, limit=config.max_body_bytes)
     app.add_middleware(Telemetry, metrics=metrics_)

@@ -9,7 +9,7 @@ import asyncpg
 from fastapi import FastAPI
 from starlette.middleware.cors import CORSMiddleware
 
-from api import checkpoints, errors, export, health, intake, metrics, moderation, regions, stats
+from api import audit, checkpoints, errors, export, health, intake, metrics, moderation, regions, stats
 from api.auth import Tokens
 from api.cache import RenderCache
 from api.context import ApiConfig
@@ -72,7 +72,7 @@ def create_app(config: ApiConfig) -> FastAPI:
     app.state.config = config
     app.state.metrics = metrics_
     errors.install(app)
-    for module in (health, metrics, stats, checkpoints, regions, export, intake, moderation):
+    for module in (health, metrics, stats, checkpoints, regions, export, intake, moderation, audit):
         app.include_router(module.router)
     app.include_router(dashboard)  # the public page at /, with its two static files
     # Added innermost first: CORS sees every answer, telemetry times everything below it.

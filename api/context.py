@@ -40,3 +40,4 @@ class ApiConfig:
     commit_batch_max: int = 256
     commit_concurrency: int = 2
     on_close: Callable[[], None] | None = None  # what a worker process must release at shutdown
+    audit_public_key: bytes | None = None  # raw Ed25519 key verifying the chain heads (/v1/audit/key)

@@ -8,7 +8,8 @@ from infra.runner import Part
 
 def serve_parts(svc_settings) -> list[Part]:
     """The projector always; the bot only when a token is configured."""
+    from infra.audit_part import chain_part
     from infra.projector_part import projector
 
-    parts: list[Part] = [projector]
+    parts: list[Part] = [projector, chain_part]  # the audit hash chain follows the log too
     return parts

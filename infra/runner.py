@@ -14,6 +14,7 @@ import uvicorn
 
 from api.app import create_app
 from api.context import ApiConfig
+from infra.audit_part import public_key
 from infra.bootstrap import Services, services
 from infra.settings import Settings
 
@@ -30,6 +31,7 @@ def api_config(svc: Services) -> ApiConfig:
         operator_tokens=tokens["operator"],
         moderator_tokens=tokens["moderator"],
         redis_url=svc.settings.redis_url,
+        audit_public_key=public_key(svc.keys),
     )
 
 

@@ -226,11 +226,11 @@ class Chain:
 async def heads_after(
     conn: asyncpg.Connection, schema: str, *, after: int = 0, limit: int | None = None, latest: bool = False
 ) -> list[Head]:
-    """Published heads in order (or only the latest); the API and the export read them here."""
+    """Published heads by position (strictly rising: a rewound chain is never signed), or the latest."""
     order = "DESC LIMIT 1" if latest else "ASC" + (f" LIMIT {int(limit)}" if limit else "")
     rows = await conn.fetch(
         f"SELECT position, hash, facts_hash, signed_at, signature FROM {schema}.audit_heads "
-        f"WHERE id > $1 ORDER BY id {order}",
+        f"WHERE position > $1 ORDER BY id {order}",
         after,
     )
     return [Head(r[0], bytes(r[1]), bytes(r[2]), r[3], bytes(r[4])) for r in rows]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from datetime import datetime, timezone
 from typing import Annotated
 from uuid import UUID
@@ -17,6 +18,7 @@ from projections.queries import AsOf
 
 router = APIRouter(tags=["public"])
 PRECISION_KM = 1.1
+NOW_STEP_SECONDS = 10
 
 
 class CheckpointOut(BaseModel):
@@ -40,6 +42,13 @@ class CheckpointsOut(BaseModel):
     checkpoints: list[CheckpointOut]
 
 
+def _now_step() -> datetime:
+    """"Now", rounded up to the next step: a surge shares one rendered answer per step, and a
+    checkpoint reported a second ago is already in it."""
+    now = datetime.now(timezone.utc).timestamp()
+    return datetime.fromtimestamp(math.ceil(now / NOW_STEP_SECONDS) * NOW_STEP_SECONDS, timezone.utc)
+
+
 @router.get("/v1/checkpoints", response_model=CheckpointsOut, responses=ERROR_RESPONSES)
 async def checkpoints(
     request: Request,
@@ -49,14 +58,13 @@ async def checkpoints(
     region: Annotated[str | None, Query(max_length=16, description="ISO 3166-2 code.")] = None,
 ) -> Response:
     """Checkpoint reports submitted by then, not cleared and not yet expired."""
-    # "Now" is taken to the minute, so a surge shares one rendered answer per minute.
-    at = (active_at or datetime.now(timezone.utc).replace(second=0, microsecond=0)).astimezone(timezone.utc)
+    at = (active_at or _now_step()).astimezone(timezone.utc)
     code = application.gazetteer.region(region).code if region is not None else None
 
     async def render() -> tuple[AsOf, bytes]:
         async with state.read_model.snapshot() as conn:
             as_of = await queries.as_of(conn)
-            found = await queries.active_checkpoints(conn, at=at, region=code)
+            found = await queries.active_checkpoints(conn, at=at, region=code, ttl=state.config.checkpoint_ttl)
         out = CheckpointsOut(
             as_of=AsOfOut.of(as_of), active_at=at, precision_km=PRECISION_KM,
             counts="checkpoint reports active at active_at: reported by then, not cleared, not expired, "

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import timedelta
 
 from domain.application import Svodka
 
@@ -24,6 +25,7 @@ class ApiConfig:
     operator_tokens: dict[str, str] = field(default_factory=dict)  # token -> operator name
     moderator_tokens: dict[str, str] = field(default_factory=dict)  # token -> moderator name
     redis_url: str | None = None
+    checkpoint_ttl: timedelta = timedelta(minutes=180)  # Settings.checkpoint_ttl
     # Redis keys start with this, so deployments (and test runs) sharing a server never collide.
     redis_prefix: str = "svodka:"
     # Keys the hashes of tokens and addresses in rate-limit keys; workers must share it.

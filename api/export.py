@@ -47,7 +47,7 @@ def to_geojson(stats: Stats, kind: str, application: Svodka) -> bytes:
             centre = application.gazetteer.city_by_name_en(city)
             geometry = {"type": "Point", "coordinates": [centre.lon, centre.lat]}
         features.append({"type": "Feature", "geometry": geometry, "properties": {
-            "kind": kind, "unit": unit, "region": g.key.get("region"), "city": city,
+            "kind": kind, "unit": unit, "region": g.key.get("region"), "city": city or None,
             "verified": g.totals.verified, "unverified": g.totals.unverified, "reports": g.totals.reports,
         }})
     document = {
@@ -67,8 +67,8 @@ def to_geojson(stats: Stats, kind: str, application: Svodka) -> bytes:
 async def export_csv(request: Request, state: State, figures: FiguresFilter) -> Response:
     """Counts per local day, region and city, with the as_of position on every row."""
     async def render() -> tuple[AsOf, bytes]:
-        stats = await query_stats(state, figures, ("day", "region", "city"))
-        return stats.as_of, to_csv(stats, figures.kind)
+        current, stats = await query_stats(state, figures, ("day", "region", "city"))
+        return current, to_csv(stats, figures.kind)
 
     return await state.cache.serve(request, f"csv|{figures.key()}", "text/csv; charset=utf-8", render)
 
@@ -80,7 +80,7 @@ async def export_csv(request: Request, state: State, figures: FiguresFilter) -> 
 async def export_geojson(request: Request, state: State, application: Application, figures: FiguresFilter) -> Response:
     """Counts per city (a point at its centre) and per region where no city is known."""
     async def render() -> tuple[AsOf, bytes]:
-        stats = await query_stats(state, figures, ("region", "city"))
-        return stats.as_of, to_geojson(stats, figures.kind, application)
+        current, stats = await query_stats(state, figures, ("region", "city"))
+        return current, to_geojson(stats, figures.kind, application)
 
     return await state.cache.serve(request, f"geojson|{figures.key()}", "application/geo+json", render)

@@ -33,11 +33,16 @@ class StatsOut(BaseModel):
     groups: list[GroupOut]
 
 
+def _value(key: dict[str, str], dimension: str) -> str | None:
+    # The read model spells "no city" (a region-level report) as ""; the API says null.
+    return key.get(dimension) or None
+
+
 def render_stats(stats: Stats, kind: str, dims: tuple[str, ...]) -> bytes:
     unit, meaning = MEANING[kind]
     groups = [
         GroupOut(
-            key=(g.key.get(dims[0]) if len(dims) == 1 else {d: g.key.get(d) for d in dims}),
+            key=(_value(g.key, dims[0]) if len(dims) == 1 else {d: _value(g.key, d) for d in dims}),
             **CountsOut.of(g.totals).model_dump(),
         )
         for g in stats.groups
@@ -60,15 +65,21 @@ async def stats(
     dims = group_dimensions(group_by)
 
     async def render() -> tuple[AsOf, bytes]:
-        result = await query_stats(state, figures, dims)
-        return result.as_of, render_stats(result, figures.kind, dims)
+        current, result = await query_stats(state, figures, dims)
+        return current, render_stats(result, figures.kind, dims)
 
     return await state.cache.serve(request, f"stats|{figures.key()}|{','.join(dims)}", "application/json", render)
 
 
-async def query_stats(state: State, figures: Filter, dims: tuple[str, ...]) -> Stats:
+async def query_stats(state: State, figures: Filter, dims: tuple[str, ...]) -> tuple[AsOf, Stats]:
+    """The figures, and the projection's position in the same snapshot: the cache key.
+
+    For an `as_of` question the figures' own position is older; keying by the current one
+    lets the answer be reused until the projection moves.
+    """
     async with state.read_model.snapshot() as conn:
-        return await queries.stats(
+        current = await queries.as_of(conn)
+        return current, await queries.stats(
             conn, kind=figures.kind, date_from=figures.date_from, date_to=figures.date_to,
             region=figures.region, city=figures.city, group_by=dims, at=figures.at,
         )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import socket
 import threading
 import time
@@ -124,3 +125,32 @@ def detention(**changes) -> dict:
     }
     body.update(changes)
     return {k: v for k, v in body.items() if v is not None}
+
+
+def project(db, application) -> int:
+    """Run the projector in-process until it has folded everything stored; its position."""
+    from projections import queries, schema
+    from projections.projector import Projector, connect
+
+    async def run() -> int:
+        conn = await connect(db.url, db.schema, "svodka-api-tests")
+        try:
+            await schema.create(conn)
+            await Projector(application.mapper).catch_up(conn)
+            return (await queries.as_of(conn)).position
+        finally:
+            await conn.close()
+
+    return asyncio.run(run())
+
+
+def settled(http: httpx.Client, position: int, path: str = "/v1/stats", **params) -> httpx.Response:
+    """GET `path` once the API has seen the projection reach `position`."""
+    deadline = time.monotonic() + 10
+    while True:
+        answer = http.get(path, params=params)
+        if answer.status_code != 200 or int(answer.headers.get("x-as-of-position", -1)) >= position:
+            return answer
+        if time.monotonic() > deadline:
+            raise AssertionError(f"the API stayed at {answer.headers.get('x-as-of-position')}, not {position}")
+        time.sleep(0.02)

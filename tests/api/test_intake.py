@@ -6,9 +6,8 @@ import uuid
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta, timezone
 
-from tests.api.conftest import MODERATOR, OTHER_OPERATOR, detention, moderator, operator
-
 from api.context import Limit
+from tests.api.conftest import MODERATOR, OTHER_OPERATOR, detention, moderator, operator
 
 
 def test_a_report_is_stored_once_and_a_retry_gets_the_same_id(http, application):

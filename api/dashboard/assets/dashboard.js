@@ -29,18 +29,19 @@
       return order === "asc" ? c : -c;
     });
     rows.forEach(function (r) { body.appendChild(r); });
-    heads.forEach(function (h) {
-      var a = h.querySelector("a[data-order]");
-      if (h === th) {
-        h.setAttribute("aria-sort", order === "asc" ? "ascending" : "descending");
-        a.setAttribute("data-order", order === "asc" ? "desc" : "asc");
-      } else if (a) {
-        h.removeAttribute("aria-sort");
-        a.setAttribute("data-order", h.getAttribute("data-sort") === "region" ? "asc" : "desc");
-      }
-    });
     // The server renders this order too, so a reload or a shared link keeps it.
     history.replaceState(null, "", link.href);
+    heads.forEach(function (h) {
+      var a = h.querySelector("a[data-order]");
+      if (!a) return;
+      var next = h === th ? (order === "asc" ? "desc" : "asc") : h.getAttribute("data-sort") === "region" ? "asc" : "desc";
+      if (h === th) h.setAttribute("aria-sort", order === "asc" ? "ascending" : "descending");
+      else h.removeAttribute("aria-sort");
+      var url = new URL(a.href);
+      url.searchParams.set("order", next);
+      a.href = url.href;
+      a.setAttribute("data-order", next);
+    });
   }
 
   main.addEventListener("click", function (event) {

@@ -1,0 +1,170 @@
+"""The guided report as a draft kept in the conversation state, and the panel that shows it.
+
+The draft is a plain dict (it lives in MemoryStorage or Redis); `next_step` reads what is
+missing from it, so editing one answer from the summary asks only that question again.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, time, timedelta
+from typing import Any
+from uuid import uuid4
+
+from aiogram import Bot
+from aiogram.fsm.context import FSMContext
+from aiogram.fsm.state import State
+from aiogram.utils.i18n import get_i18n
+from aiogram.utils.i18n import gettext as _
+
+from bot import views
+from bot.panel import show
+from bot.states import ReportForm
+from domain.application import NewReport
+from domain.model import CLOCK_SKEW
+from domain.places import City, Gazetteer
+
+_HHMM = re.compile(r"^\s*(\d{1,2})\s*[:.\-hч]\s*(\d{2})\s*$")
+
+
+def new_draft() -> dict[str, Any]:
+    # The draft id is the report's client reference: a double-tapped or redelivered
+    # Confirm maps to the same report id, so it can never count twice.
+    draft_id = uuid4().hex
+    return {"draft": draft_id, "tag": draft_id[:8]}
+
+
+def next_step(draft: dict[str, Any]) -> State:
+    if "kind" not in draft:
+        return ReportForm.kind
+    if "region" not in draft:
+        return ReportForm.place
+    if "occurred_at" not in draft:
+        return ReportForm.when_time if "day" in draft else ReportForm.when
+    if draft["kind"] == "detention" and "detained" not in draft:
+        return ReportForm.count
+    if "description" not in draft:
+        return ReportForm.description
+    return ReportForm.summary
+
+
+FORGET_FOR_EDIT = {
+    "kind": ("kind",),
+    "place": ("region", "city", "lat", "lon"),
+    "when": ("occurred_at", "day"),
+    "count": ("detained",),
+    "description": ("description",),
+}
+
+
+def parse_time(text: str) -> time | None:
+    found = _HHMM.match(text)
+    if not found:
+        return None
+    hour, minute = int(found[1]), int(found[2])
+    return time(hour, minute) if hour < 24 and minute < 60 else None
+
+
+def to_new_report(draft: dict[str, Any], reporter: str) -> NewReport:
+    shared_point = draft.get("lat") is not None
+    return NewReport(
+        kind=draft["kind"],
+        channel="telegram",
+        client_ref=draft["draft"],
+        occurred_at=datetime.fromisoformat(draft["occurred_at"]),
+        reporter=reporter,
+        city=None if shared_point else draft.get("city"),
+        lat=draft.get("lat"),
+        lon=draft.get("lon"),
+        detained=draft.get("detained") if draft["kind"] == "detention" else None,
+        description=draft.get("description"),
+    )
+
+
+@dataclass
+class ReportConversation:
+    """One reporter's report in progress: its draft, its panel, and how to show the next question."""
+
+    bot: Bot
+    chat_id: int
+    state: FSMContext
+    gazetteer: Gazetteer
+    clock: Callable[[], datetime]
+    last_city: str | None = None
+
+    async def draft(self) -> dict[str, Any]:
+        return await self.state.get_data()
+
+    async def start(self) -> None:
+        draft = new_draft()
+        await self.state.set_state(ReportForm.kind)
+        draft["panel"] = await show(self.bot, self.chat_id, None, *views.kind_panel(draft))
+        await self.state.set_data(draft)
+
+    async def advance(self, draft: dict[str, Any], *, warning: str | None = None) -> None:
+        """Ask whatever the draft still lacks, or show the summary."""
+        step = next_step(draft)
+        if await self.state.get_state() != step.state:
+            await self.state.set_state(step)
+        await self.ask(step, draft, warning=warning)
+
+    async def ask(
+        self, step: State, draft: dict[str, Any], *, warning: str | None = None, suggestions: Sequence[City] = ()
+    ) -> None:
+        text, markup = self.render(step, draft, warning, list(suggestions))
+        panel = await show(self.bot, self.chat_id, draft.get("panel"), text, markup)
+        if panel != draft.get("panel"):
+            draft["panel"] = panel
+        await self.state.set_data(draft)
+
+    async def reprompt(self, warning: str, *, suggestions: Sequence[City] = ()) -> None:
+        draft = await self.draft()
+        await self.ask(next_step(draft), draft, warning=warning, suggestions=suggestions)
+
+    async def finish(self, text: str) -> None:
+        draft = await self.draft()
+        await show(self.bot, self.chat_id, draft.get("panel"), text, None)
+        await self.state.clear()
+
+    # -- what each step shows ---------------------------------------------------------
+
+    def render(self, step: State, draft: dict[str, Any], warning: str | None, suggestions: list[City]):
+        if step == ReportForm.kind:
+            return views.kind_panel(draft, warning)
+        if step == ReportForm.place:
+            return views.place_panel(
+                draft, self.gazetteer, last_city=self.last_city, suggestions=suggestions, warning=warning
+            )
+        if step == ReportForm.when:
+            return views.when_panel(draft, self.place_text(draft), warning)
+        if step == ReportForm.when_time:
+            return views.when_time_panel(draft, self.place_text(draft), warning)
+        if step == ReportForm.count:
+            return views.count_panel(draft, warning)
+        if step == ReportForm.description:
+            return views.description_panel(draft, warning)
+        when = views.when_text(datetime.fromisoformat(draft["occurred_at"]), self.local_now(draft))
+        return views.summary_panel(draft, self.place_text(draft), when, warning)
+
+    def place_text(self, draft: dict[str, Any]) -> str:
+        if draft.get("city"):
+            name = views.city_name(self.gazetteer.city_by_name_en(draft["city"]))
+        else:
+            name = self.gazetteer.name(draft["region"], "ru" if get_i18n().current_locale == "ru" else "en")
+        return _("📍 near {place}").format(place=name) if draft.get("lat") is not None else name
+
+    def local_now(self, draft: dict[str, Any]) -> datetime:
+        return self.clock().astimezone(self.gazetteer.region(draft["region"]).tz())
+
+    def occurred_at(self, draft: dict[str, Any], choice: str) -> datetime:
+        back = {"now": timedelta(0), "1h": timedelta(hours=1), "3h": timedelta(hours=3)}[choice]
+        return self.clock() - back
+
+    def at_local_time(self, draft: dict[str, Any], at: time) -> datetime | None:
+        """The instant of HH:MM today or yesterday in the place's zone; None if it is still to come."""
+        local_now = self.local_now(draft)
+        day = local_now.date() - timedelta(days=1 if draft.get("day") == "yesterday" else 0)
+        instant = datetime.combine(day, at, tzinfo=local_now.tzinfo)
+        return None if instant > local_now + CLOCK_SKEW else instant

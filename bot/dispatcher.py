@@ -1,0 +1,87 @@
+"""Assembles the bot: routers per feature, the middlewares around them, and the ports they use.
+
+The composition root (infra/bot_part.py) builds `BotPorts` from settings; tests build it
+with the in-memory store and a fake read model, and drive the same dispatcher.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from aiogram import Dispatcher
+from aiogram.fsm.storage.base import BaseEventIsolation, BaseStorage
+from aiogram.fsm.storage.memory import MemoryStorage, SimpleEventIsolation
+from aiogram.types import ErrorEvent
+from aiogram.utils.i18n import I18n
+from aiogram.utils.i18n import gettext as _
+
+from bot.guards import MemorySeenUpdates, MemoryThrottle, SeenUpdates, Throttle
+from bot.i18n import ReporterLocale, language_of, load_i18n
+from bot.middlewares import Pseudonymize, SkipRedelivered, ThrottleReporter
+from bot.prefs import MemoryPreferences, Preferences
+from bot.routers import basics, checkpoints, fallback, forget, report
+from bot.routers.checkpoints import NearbyCheckpoints
+from domain.application import Svodka
+from domain.model import utc_now
+from domain.places import Gazetteer
+
+log = logging.getLogger("svodka.bot")
+
+
+@dataclass
+class BotPorts:
+    svodka: Svodka
+    pseudonymize: Callable[[int], str]
+    nearby_checkpoints: NearbyCheckpoints
+    gazetteer: Gazetteer = field(default_factory=Gazetteer.default)
+    prefs: Preferences = field(default_factory=MemoryPreferences)
+    seen: SeenUpdates = field(default_factory=MemorySeenUpdates)
+    throttle: Throttle = field(default_factory=MemoryThrottle)
+    clock: Callable[[], datetime] = utc_now
+
+
+def build_dispatcher(
+    ports: BotPorts,
+    storage: BaseStorage | None = None,
+    isolation: BaseEventIsolation | None = None,
+    i18n: I18n | None = None,
+) -> Dispatcher:
+    i18n = i18n or load_i18n()
+    dp = Dispatcher(
+        storage=storage or MemoryStorage(),
+        # One update at a time per reporter: a double-tapped button sees the first tap's state.
+        events_isolation=isolation or SimpleEventIsolation(),
+        svodka=ports.svodka,
+        gazetteer=ports.gazetteer,
+        prefs=ports.prefs,
+        nearby_checkpoints=ports.nearby_checkpoints,
+        clock=ports.clock,
+    )
+    dp.update.outer_middleware(SkipRedelivered(ports.seen))
+    dp.update.outer_middleware(Pseudonymize(ports.pseudonymize))
+    ReporterLocale(i18n, ports.prefs).setup(dp)
+    throttle = ThrottleReporter(ports.throttle)
+    dp.message.outer_middleware(throttle)
+    dp.callback_query.outer_middleware(throttle)
+    dp.include_routers(*(m.router.build() for m in (basics, forget, checkpoints, report, fallback)))
+
+    @dp.errors()
+    async def apologise(event: ErrorEvent) -> None:
+        """A bug must not show the reporter a traceback, nor log their data: the type is enough."""
+        log.error("update failed", extra={"error": type(event.exception).__name__})
+        update = event.update
+        message = update.message or (update.callback_query.message if update.callback_query else None)
+        user = update.message.from_user if update.message else (update.callback_query.from_user if update.callback_query else None)
+        if message is None or message.bot is None:
+            return
+        with i18n.context(), i18n.use_locale(language_of(user)):
+            text = _("Something went wrong on our side. Please try again; your answers so far are kept.")
+        try:
+            await message.bot.send_message(message.chat.id, text)
+        except Exception:
+            pass
+
+    return dp

@@ -1,0 +1,96 @@
+"""Guards against repeats and floods: redelivered updates and per-reporter rate limits.
+
+Each has a memory form for one process and a Redis form shared by several workers.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from collections import OrderedDict
+from typing import Protocol
+
+from redis.asyncio import Redis
+
+SEEN_TTL_SECONDS = 24 * 3600  # Telegram stops redelivering long before this
+SEEN_IN_MEMORY = 100_000
+
+
+class SeenUpdates(Protocol):
+    async def first_time(self, bot_id: int, update_id: int) -> bool: ...
+    async def release(self, bot_id: int, update_id: int) -> None: ...
+
+
+class MemorySeenUpdates:
+    def __init__(self, capacity: int = SEEN_IN_MEMORY) -> None:
+        self._seen: OrderedDict[tuple[int, int], None] = OrderedDict()
+        self.capacity = capacity
+
+    async def first_time(self, bot_id: int, update_id: int) -> bool:
+        key = (bot_id, update_id)
+        if key in self._seen:
+            return False
+        self._seen[key] = None
+        if len(self._seen) > self.capacity:
+            self._seen.popitem(last=False)
+        return True
+
+    async def release(self, bot_id: int, update_id: int) -> None:
+        self._seen.pop((bot_id, update_id), None)
+
+
+class RedisSeenUpdates:
+    def __init__(self, redis: Redis, prefix: str = "svodka:bot") -> None:
+        self.redis = redis
+        self.prefix = prefix
+
+    async def first_time(self, bot_id: int, update_id: int) -> bool:
+        return bool(await self.redis.set(self._key(bot_id, update_id), b"1", nx=True, ex=SEEN_TTL_SECONDS))
+
+    async def release(self, bot_id: int, update_id: int) -> None:
+        await self.redis.delete(self._key(bot_id, update_id))
+
+    def _key(self, bot_id: int, update_id: int) -> str:
+        return f"{self.prefix}:seen:{bot_id}:{update_id}"
+
+
+class Throttle(Protocol):
+    """Counts a reporter's updates in fixed windows; `hit` returns the count so far in this one."""
+
+    limit: int
+
+    async def hit(self, reporter: str) -> int: ...
+
+
+class MemoryThrottle:
+    def __init__(self, limit: int = 30, window_seconds: int = 60) -> None:
+        self.limit = limit
+        self.window = window_seconds
+        self._counts: dict[str, tuple[int, int]] = {}
+
+    async def hit(self, reporter: str) -> int:
+        window = int(time.time() // self.window)
+        started, count = self._counts.get(reporter, (window, 0))
+        count = count + 1 if started == window else 1
+        self._counts[reporter] = (window, count)
+        if len(self._counts) > 50_000:  # forget reporters from earlier windows
+            self._counts = {k: v for k, v in self._counts.items() if v[0] == window}
+        return count
+
+
+class RedisThrottle:
+    def __init__(self, redis: Redis, limit: int = 30, window_seconds: int = 60, prefix: str = "svodka:bot") -> None:
+        self.redis = redis
+        self.limit = limit
+        self.window = window_seconds
+        self.prefix = prefix
+
+    async def hit(self, reporter: str) -> int:
+        window = int(time.time() // self.window)
+        digest = hashlib.sha256(reporter.encode()).hexdigest()[:32]
+        key = f"{self.prefix}:rate:{digest}:{window}"
+        async with self.redis.pipeline(transaction=True) as pipe:
+            pipe.incr(key)
+            pipe.expire(key, self.window * 2)
+            count, _ = await pipe.execute()
+        return int(count)

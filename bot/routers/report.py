@@ -1,0 +1,358 @@
+"""/report: the guided report. Handlers only turn taps and texts into draft changes and one submit."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import Any
+
+from aiogram import F
+from aiogram.filters import Command
+from aiogram.types import CallbackQuery, Message
+from aiogram.utils.i18n import gettext as _
+
+from bot.callbacks import ReportStep
+from bot.conversation import FORGET_FOR_EDIT, ReportConversation, parse_time, to_new_report
+from bot.prefs import Preferences
+from bot.routing import Handlers
+from bot.states import ReportForm
+from bot.views import MAX_DESCRIPTION
+from domain.application import Svodka
+from domain.errors import DomainError, IdempotencyConflict, UnknownPlace
+from domain.model import MAX_DETAINED, MIN_DETAINED
+
+log = logging.getLogger("svodka.bot")
+router = Handlers("report")
+
+
+@router.middleware("message", "callback_query")
+async def _conversation(handler, event, data: dict[str, Any]) -> Any:
+    """Every report handler gets the reporter's conversation, already wired."""
+    chat = data.get("event_chat")
+    if chat is None:
+        return None
+    data["conv"] = ReportConversation(
+        bot=data["bot"],
+        chat_id=chat.id,
+        state=data["state"],
+        gazetteer=data["gazetteer"],
+        clock=data["clock"],
+        last_city=data.get("saved_prefs", {}).get("last_city"),
+    )
+    return await handler(event, data)
+
+
+def stale_text() -> str:
+    return _("This button is from an old message. Send /report to start a new report.")
+
+
+async def _current(cb: CallbackQuery, tag: str, conv: ReportConversation) -> dict[str, Any] | None:
+    draft = await conv.draft()
+    if draft.get("tag") != tag:
+        await cb.answer(stale_text(), show_alert=True)
+        return None
+    return draft
+
+
+# -- starting and leaving ---------------------------------------------------------------
+
+
+@router.message(Command("report"))
+async def start(message: Message, conv: ReportConversation) -> None:
+    await conv.start()
+
+
+@router.callback_query(ReportStep.filter(F.act == "cancel"), ReportForm())
+async def cancel(cb: CallbackQuery, callback_data: ReportStep, conv: ReportConversation) -> None:
+    if await _current(cb, callback_data.tag, conv) is None:
+        return
+    await conv.finish(_("Report cancelled. Nothing was sent."))
+    await cb.answer()
+
+
+# -- 1. kind ------------------------------------------------------------------------------
+
+
+@router.callback_query(ReportStep.filter(F.act == "kind"), ReportForm.kind)
+async def chose_kind(cb: CallbackQuery, callback_data: ReportStep, conv: ReportConversation) -> None:
+    draft = await _current(cb, callback_data.tag, conv)
+    if draft is None:
+        return
+    if callback_data.val not in ("detention", "checkpoint"):
+        await cb.answer(stale_text(), show_alert=True)
+        return
+    draft["kind"] = callback_data.val
+    if draft["kind"] == "checkpoint":
+        draft.pop("detained", None)
+    await conv.advance(draft)
+    await cb.answer()
+
+
+# -- 2. place -------------------------------------------------------------------------------
+
+
+@router.message(ReportForm.place, F.text)
+async def typed_city(message: Message, conv: ReportConversation) -> None:
+    text = message.text or ""
+    city = conv.gazetteer.city(text) if len(text) <= 100 else None
+    if city is None:
+        suggestions = conv.gazetteer.suggest(text[:100])
+        shown = text if len(text) <= 40 else text[:40] + "…"
+        if suggestions:
+            warning = _("I don't know the city “{name}”. Did you mean one of these?").format(name=shown)
+        else:
+            warning = _("I don't know the city “{name}”. Check the spelling, or send your location.").format(
+                name=shown
+            )
+        await conv.reprompt(warning, suggestions=suggestions)
+        return
+    draft = await conv.draft()
+    _set_place(draft, city.region, city.name_en)
+    await conv.advance(draft)
+
+
+@router.callback_query(ReportStep.filter(F.act == "city"), ReportForm.place)
+async def chose_city(cb: CallbackQuery, callback_data: ReportStep, conv: ReportConversation) -> None:
+    draft = await _current(cb, callback_data.tag, conv)
+    if draft is None:
+        return
+    try:
+        city = conv.gazetteer.city_by_name_en(callback_data.val)
+    except UnknownPlace:
+        await cb.answer(stale_text(), show_alert=True)
+        return
+    _set_place(draft, city.region, city.name_en)
+    await conv.advance(draft)
+    await cb.answer()
+
+
+@router.message(ReportForm.place, F.location)
+async def shared_location(message: Message, conv: ReportConversation) -> None:
+    assert message.location is not None
+    lat, lon = message.location.latitude, message.location.longitude
+    try:
+        city = conv.gazetteer.nearest(lat, lon)
+    except UnknownPlace:
+        await conv.reprompt(_("This location is outside the area svodka covers. Type the city instead."))
+        return
+    draft = await conv.draft()
+    _set_place(draft, city.region, city.name_en, lat, lon)
+    await conv.advance(draft)
+
+
+def _set_place(draft: dict[str, Any], region: str, city: str, lat: float | None = None, lon: float | None = None) -> None:
+    draft.update(region=region, city=city, lat=lat, lon=lon)
+
+
+# -- 3. when ----------------------------------------------------------------------------------
+
+
+@router.callback_query(ReportStep.filter(F.act == "when"), ReportForm.when)
+async def chose_when(cb: CallbackQuery, callback_data: ReportStep, conv: ReportConversation) -> None:
+    draft = await _current(cb, callback_data.tag, conv)
+    if draft is None:
+        return
+    choice = callback_data.val
+    if choice in ("today", "yesterday"):
+        draft["day"] = choice
+    elif choice in ("now", "1h", "3h"):
+        draft["occurred_at"] = conv.occurred_at(draft, choice).isoformat()
+    else:
+        await cb.answer(stale_text(), show_alert=True)
+        return
+    await conv.advance(draft)
+    await cb.answer()
+
+
+@router.callback_query(ReportStep.filter(F.act == "when"), ReportForm.when_time)
+async def back_to_when(cb: CallbackQuery, callback_data: ReportStep, conv: ReportConversation) -> None:
+    draft = await _current(cb, callback_data.tag, conv)
+    if draft is None:
+        return
+    draft.pop("day", None)
+    await conv.advance(draft)
+    await cb.answer()
+
+
+@router.message(ReportForm.when_time, F.text)
+async def typed_time(message: Message, conv: ReportConversation) -> None:
+    at = parse_time(message.text or "")
+    if at is None:
+        await conv.reprompt(_("Please send the time as HH:MM, for example 14:30."))
+        return
+    draft = await conv.draft()
+    instant = conv.at_local_time(draft, at)
+    if instant is None:
+        await conv.reprompt(_("That time has not come yet today. Send an earlier time."))
+        return
+    draft["occurred_at"] = instant.isoformat()
+    draft.pop("day", None)
+    await conv.advance(draft)
+
+
+# -- 4. how many ------------------------------------------------------------------------------
+
+
+@router.callback_query(ReportStep.filter(F.act == "count"), ReportForm.count)
+async def chose_count(cb: CallbackQuery, callback_data: ReportStep, conv: ReportConversation) -> None:
+    draft = await _current(cb, callback_data.tag, conv)
+    if draft is None:
+        return
+    if not callback_data.val.isdigit():
+        await cb.answer(stale_text(), show_alert=True)
+        return
+    draft["detained"] = int(callback_data.val)
+    await conv.advance(draft)
+    await cb.answer()
+
+
+@router.message(ReportForm.count, F.text)
+async def typed_count(message: Message, conv: ReportConversation) -> None:
+    text = (message.text or "").strip()
+    if not text.isdecimal() or len(text) > 6:
+        await conv.reprompt(_("Please send the number of people as digits, for example 3."))
+        return
+    count = int(text)
+    if not MIN_DETAINED <= count <= MAX_DETAINED:
+        await conv.reprompt(
+            _("The number must be from {low} to {high}.").format(low=MIN_DETAINED, high=MAX_DETAINED)
+        )
+        return
+    draft = await conv.draft()
+    draft["detained"] = count
+    await conv.advance(draft)
+
+
+# -- 5. description ------------------------------------------------------------------------------
+
+
+@router.message(ReportForm.description, F.text)
+async def typed_description(message: Message, conv: ReportConversation) -> None:
+    text = (message.text or "").strip()
+    if len(text) > MAX_DESCRIPTION:
+        await conv.reprompt(
+            _("That is {length} characters; the limit is {limit}. Please shorten it, or skip.").format(
+                length=len(text), limit=MAX_DESCRIPTION
+            )
+        )
+        return
+    draft = await conv.draft()
+    draft["description"] = text or None
+    await conv.advance(draft)
+
+
+@router.callback_query(ReportStep.filter(F.act == "skip"), ReportForm.description)
+async def skipped_description(cb: CallbackQuery, callback_data: ReportStep, conv: ReportConversation) -> None:
+    draft = await _current(cb, callback_data.tag, conv)
+    if draft is None:
+        return
+    draft["description"] = None
+    await conv.advance(draft)
+    await cb.answer()
+
+
+# -- 6. summary: edit or confirm ---------------------------------------------------------------------
+
+
+@router.callback_query(ReportStep.filter(F.act == "edit"), ReportForm.summary)
+async def edit(cb: CallbackQuery, callback_data: ReportStep, conv: ReportConversation) -> None:
+    draft = await _current(cb, callback_data.tag, conv)
+    if draft is None:
+        return
+    for key in FORGET_FOR_EDIT.get(callback_data.val, ()):
+        draft.pop(key, None)
+    await conv.advance(draft)
+    await cb.answer()
+
+
+@router.callback_query(ReportStep.filter(F.act == "confirm"), ReportForm.summary)
+async def confirm(
+    cb: CallbackQuery,
+    callback_data: ReportStep,
+    conv: ReportConversation,
+    reporter: str,
+    svodka: Svodka,
+    prefs: Preferences,
+) -> None:
+    draft = await _current(cb, callback_data.tag, conv)
+    if draft is None:
+        return
+    try:
+        # The domain is synchronous; a slow database must not freeze every other reporter.
+        submission = await asyncio.to_thread(svodka.submit, to_new_report(draft, reporter))
+    except IdempotencyConflict:
+        await conv.finish(_("This report was already sent."))
+        await cb.answer()
+        return
+    except DomainError as error:
+        await _refused(draft, error, conv)
+        await cb.answer()
+        return
+    except Exception as error:  # the store is down or slow: keep the draft so nothing is lost
+        log.error("report not stored", extra={"error": type(error).__name__})
+        await conv.ask(
+            ReportForm.summary,
+            draft,
+            warning=_("Could not send it just now. Your answers are kept: press Confirm again in a minute."),
+        )
+        await cb.answer()
+        return
+    if draft.get("city"):
+        await prefs.update(reporter, last_city=draft["city"])
+    ref = submission.id.hex[:8].upper()
+    await conv.finish(
+        _("✅ Thank you, your report is saved (reference {ref}). It counts as unverified until a moderator checks it.").format(
+            ref=ref
+        )
+    )
+    await cb.answer(_("Sent"))
+
+
+async def _refused(draft: dict[str, Any], error: DomainError, conv: ReportConversation) -> None:
+    """Send the reporter back to the answer the domain refused, in their language."""
+    if error.field == "occurred_at":
+        step, warning = "when", _("That time cannot be used. Please choose the time again.")
+    elif error.field == "detained":
+        step, warning = "count", _("Please check the number of people.")
+    elif error.field in ("city", "location", "region"):
+        step, warning = "place", _("Please give the place again.")
+    elif error.field == "description":
+        step, warning = "description", _("Please shorten the description.")
+    else:
+        step, warning = "", _("The report could not be accepted. Please check it.")
+    for key in FORGET_FOR_EDIT.get(step, ()):
+        draft.pop(key, None)
+    await conv.advance(draft, warning=warning)
+
+
+# -- anything else while a report is open: a polite reprompt, never an exception -----------------------
+
+
+@router.message(ReportForm.place)
+async def place_expected(message: Message, conv: ReportConversation) -> None:
+    await conv.reprompt(_("Please type the city, or send your location."))
+
+
+@router.message(ReportForm.count)
+async def count_expected(message: Message, conv: ReportConversation) -> None:
+    await conv.reprompt(_("Please send the number of people as digits, for example 3."))
+
+
+@router.message(ReportForm.when_time)
+async def time_expected(message: Message, conv: ReportConversation) -> None:
+    await conv.reprompt(_("Please send the time as HH:MM, for example 14:30."))
+
+
+@router.message(ReportForm.description)
+async def text_expected(message: Message, conv: ReportConversation) -> None:
+    await conv.reprompt(_("Please send the description as text, or skip."))
+
+
+@router.message(ReportForm())
+async def buttons_expected(message: Message, conv: ReportConversation) -> None:
+    await conv.reprompt(_("Please use the buttons on the message above."))
+
+
+@router.callback_query(ReportStep.filter())
+async def stale(cb: CallbackQuery) -> None:
+    await cb.answer(stale_text(), show_alert=True)

@@ -1,0 +1,47 @@
+"""Conversation state keys that carry no Telegram id.
+
+aiogram's DefaultKeyBuilder writes `fsm:<chat_id>:<user_id>:state` into Redis; this one
+writes a hash of the ids' pseudonyms, so a Redis dump names nobody.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable
+from datetime import timedelta
+from typing import Literal
+
+from aiogram.fsm.storage.base import BaseStorage, KeyBuilder, StorageKey
+from aiogram.fsm.storage.memory import MemoryStorage
+from aiogram.fsm.storage.redis import RedisStorage
+from redis.asyncio import Redis
+
+# An abandoned report (and the free text in it) leaves Redis after a day.
+CONVERSATION_TTL = timedelta(hours=24)
+
+
+class PseudonymousKeyBuilder(KeyBuilder):
+    def __init__(self, pseudonymize: Callable[[int], str], prefix: str = "svodka:bot:fsm") -> None:
+        self.pseudonymize = pseudonymize
+        self.prefix = prefix
+
+    def build(self, key: StorageKey, part: Literal["data", "state", "lock"] | None = None) -> str:
+        chat = self.pseudonymize(key.chat_id)
+        user = chat if key.user_id == key.chat_id else self.pseudonymize(key.user_id)
+        scope = f"{chat}:{user}:{key.thread_id or ''}:{key.business_connection_id or ''}:{key.destiny}"
+        digest = hashlib.sha256(scope.encode()).hexdigest()[:40]
+        return f"{self.prefix}:{key.bot_id}:{digest}:{part or ''}"
+
+
+def conversation_storage(
+    redis: Redis | None, pseudonymize: Callable[[int], str], prefix: str = "svodka:bot"
+) -> BaseStorage:
+    """Memory for one process; Redis, with hashed keys and a TTL, when workers share state."""
+    if redis is None:
+        return MemoryStorage()
+    return RedisStorage(
+        redis,
+        key_builder=PseudonymousKeyBuilder(pseudonymize, prefix=f"{prefix}:fsm"),
+        state_ttl=CONVERSATION_TTL,
+        data_ttl=CONVERSATION_TTL,
+    )

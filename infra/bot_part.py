@@ -1,0 +1,177 @@
+"""The composition of the Telegram bot: Bot API client, conversation storage, guards, the
+pseudonymizer and the read-model port, and the `bot` part (polling, or webhook when set)."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from urllib.parse import urlparse
+
+import asyncpg
+from aiogram import Bot, Dispatcher
+from aiogram.client.session.aiohttp import AiohttpSession
+from aiogram.client.telegram import TelegramAPIServer
+from aiogram.fsm.storage.base import BaseEventIsolation
+from aiogram.fsm.storage.memory import SimpleEventIsolation
+from aiogram.fsm.storage.redis import RedisEventIsolation
+from aiogram.webhook.aiohttp_server import SimpleRequestHandler, setup_application
+from aiohttp import web
+from redis.asyncio import Redis
+
+from bot.dispatcher import BotPorts, build_dispatcher
+from bot.guards import MemorySeenUpdates, MemoryThrottle, RedisSeenUpdates, RedisThrottle
+from bot.middlewares import RetryAfter
+from bot.prefs import MemoryPreferences, RedisPreferences
+from bot.routers.checkpoints import Checkpoint
+from bot.storage import PseudonymousKeyBuilder, conversation_storage
+from domain.application import Svodka
+from domain.model import utc_now
+from infra.bootstrap import Services
+from infra.crypto import pseudonym
+from infra.database import Database
+from infra.keys import Keys
+
+log = logging.getLogger("svodka.bot")
+NEARBY_KM = 25.0
+# Where the webhook listens; a reverse proxy forwards WEBHOOK_URL here.
+WEBHOOK_LISTEN = ("127.0.0.1", 8081)
+
+
+def make_bot(token: str, api_url: str) -> Bot:
+    session = AiohttpSession(api=TelegramAPIServer.from_base(api_url))
+    session.middleware(RetryAfter())
+    return Bot(token, session=session)
+
+
+def pseudonymizer(keys: Keys) -> Callable[[int], str]:
+    secret = keys.secret
+    return lambda telegram_id: pseudonym(secret, "telegram", telegram_id)
+
+
+class ReadModelCheckpoints:
+    """The bot's read port for /checkpoints, answered by the projections' query."""
+
+    def __init__(self, db: Database, ttl_minutes: int) -> None:
+        self.db = db
+        self.ttl_minutes = ttl_minutes
+        self._pool: asyncpg.Pool | None = None
+
+    async def __call__(self, lat: float, lon: float) -> Sequence[Checkpoint]:
+        from projections.queries import active_checkpoints
+
+        if self._pool is None:
+            self._pool = await asyncpg.create_pool(
+                self.db.url,
+                min_size=0,
+                max_size=2,
+                server_settings={"search_path": f"{self.db.schema},public", "application_name": "svodka-bot"},
+            )
+        async with self._pool.acquire() as conn:
+            return await active_checkpoints(
+                conn, at=utc_now(), near=(lat, lon), radius_km=NEARBY_KM, ttl=timedelta(minutes=self.ttl_minutes)
+            )
+
+    async def close(self) -> None:
+        if self._pool is not None:
+            await self._pool.close()
+
+
+@dataclass
+class BotWiring:
+    dispatcher: Dispatcher
+    redis: Redis | None
+
+
+def wire(
+    app: Svodka,
+    keys: Keys,
+    nearby_checkpoints,
+    redis: Redis | None,
+    *,
+    prefix: str = "svodka:bot",
+    throttle_limit: int = 30,
+    clock: Callable[[], datetime] = utc_now,
+) -> BotWiring:
+    """Memory for one process; Redis (state, prefs, dedupe, rate limits) when workers share."""
+    pseudonymize = pseudonymizer(keys)
+    if redis is None:
+        ports = BotPorts(
+            svodka=app,
+            pseudonymize=pseudonymize,
+            nearby_checkpoints=nearby_checkpoints,
+            prefs=MemoryPreferences(),
+            seen=MemorySeenUpdates(),
+            throttle=MemoryThrottle(limit=throttle_limit),
+            clock=clock,
+        )
+        isolation: BaseEventIsolation = SimpleEventIsolation()
+    else:
+        ports = BotPorts(
+            svodka=app,
+            pseudonymize=pseudonymize,
+            nearby_checkpoints=nearby_checkpoints,
+            prefs=RedisPreferences(redis, prefix),
+            seen=RedisSeenUpdates(redis, prefix),
+            throttle=RedisThrottle(redis, limit=throttle_limit, prefix=prefix),
+            clock=clock,
+        )
+        isolation = RedisEventIsolation(redis, key_builder=PseudonymousKeyBuilder(pseudonymize, f"{prefix}:fsm"))
+    storage = conversation_storage(redis, pseudonymize, prefix)
+    return BotWiring(build_dispatcher(ports, storage, isolation), redis)
+
+
+def quiet_aiogram() -> None:
+    """aiogram's INFO lines name update ids and durations; nothing a reporter needs kept."""
+    for name in ("aiogram.event", "aiogram.middlewares", "aiogram.scene"):
+        logging.getLogger(name).setLevel(logging.WARNING)
+
+
+async def bot(svc: Services) -> None:
+    """The `bot` part: runs until cancelled."""
+    settings = svc.settings
+    assert settings.telegram_bot_token is not None, "the bot part needs TELEGRAM_BOT_TOKEN"
+    quiet_aiogram()
+    redis = Redis.from_url(settings.redis_url) if settings.redis_url else None
+    checkpoints = ReadModelCheckpoints(svc.db, settings.checkpoint_ttl_minutes)
+    wiring = wire(svc.app, svc.keys, checkpoints, redis)
+    telegram = make_bot(settings.telegram_bot_token.get_secret_value(), settings.telegram_api_url)
+    try:
+        if settings.webhook_url:
+            secret = settings.webhook_secret.get_secret_value() if settings.webhook_secret else None
+            await serve_webhook(wiring.dispatcher, telegram, settings.webhook_url, secret, *WEBHOOK_LISTEN)
+        else:
+            await telegram.delete_webhook(drop_pending_updates=False)
+            log.info("bot polling", extra={"api": urlparse(settings.telegram_api_url).hostname})
+            await wiring.dispatcher.start_polling(telegram, handle_signals=False, close_bot_session=False)
+    finally:
+        await telegram.session.close()
+        await checkpoints.close()
+        await wiring.dispatcher.storage.close()
+        if redis is not None:
+            await redis.aclose()
+
+
+def webhook_app(dp: Dispatcher, telegram: Bot, path: str, secret: str | None) -> web.Application:
+    """aiogram's handler compares the secret header in constant time (secrets.compare_digest);
+    handle_in_background=False answers Telegram only once the update is handled, so a crash
+    mid-update makes Telegram deliver it again rather than lose it."""
+    app = web.Application()
+    SimpleRequestHandler(dp, telegram, handle_in_background=False, secret_token=secret).register(app, path=path)
+    setup_application(app, dp, bot=telegram)
+    return app
+
+
+async def serve_webhook(dp: Dispatcher, telegram: Bot, url: str, secret: str | None, host: str, port: int) -> None:
+    path = urlparse(url).path or "/"
+    runner = web.AppRunner(webhook_app(dp, telegram, path, secret), access_log=None)
+    await runner.setup()
+    await web.TCPSite(runner, host, port).start()
+    try:
+        await telegram.set_webhook(url, secret_token=secret, allowed_updates=dp.resolve_used_update_types())
+        log.info("bot webhook listening", extra={"host": host, "port": port})
+        await asyncio.Event().wait()
+    finally:
+        await runner.cleanup()

@@ -1,0 +1,102 @@
+"""Bot fixtures: the fake Bot API on loopback, a real aiogram Bot pointed at it, and svodka's dispatcher."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import Any
+
+import pytest
+
+from domain.report import Report
+from infra.bootstrap import build_application
+from infra.bot_part import make_bot, wire
+from infra.crypto import MemoryKeyStore
+from tests.bot.fake_telegram import TOKEN, FakeTelegram, FakeUser
+
+# 15:00 in Moscow: "earlier today" has a morning, and nothing here is in the future.
+CLOCK = datetime(2026, 11, 24, 12, 0, tzinfo=timezone.utc)
+
+
+@dataclass
+class FakeReadModel:
+    """Stands in for the projections' read port (a port fake, not svodka code)."""
+
+    checkpoints: list[Any] = field(default_factory=list)
+    asked: list[tuple[float, float]] = field(default_factory=list)
+    broken: bool = False
+
+    async def __call__(self, lat: float, lon: float) -> list[Any]:
+        self.asked.append((lat, lon))
+        if self.broken:
+            raise ConnectionError("read model down")
+        return self.checkpoints
+
+
+@pytest.fixture
+async def tg() -> AsyncIterator[FakeTelegram]:
+    server = FakeTelegram()
+    await server.start()
+    yield server
+    await server.stop()
+
+
+@pytest.fixture
+def memory_app(keys):
+    application = build_application(keys, None, MemoryKeyStore())
+    yield application
+    application.close()
+
+
+@pytest.fixture
+def read_model() -> FakeReadModel:
+    return FakeReadModel()
+
+
+@pytest.fixture
+async def bot(tg):
+    telegram = make_bot(TOKEN, tg.url)
+    yield telegram
+    await telegram.session.close()
+
+
+@dataclass
+class Harness:
+    """One reporter talking to svodka's dispatcher through the real aiogram stack."""
+
+    tg: FakeTelegram
+    dp: Any
+    bot: Any
+    app: Any
+    user: FakeUser
+
+    async def send(self, update: dict[str, Any]) -> None:
+        await self.dp.feed_raw_update(self.bot, update)
+
+    async def say(self, text: str) -> str:
+        await self.send(self.user.text(text))
+        return self.tg.last_text(self.user.id)
+
+    async def send_and_text(self, update: dict[str, Any]) -> str:
+        await self.send(update)
+        return self.tg.last_text(self.user.id)
+
+    async def tap(self, label: str) -> str:
+        await self.send(self.user.press(label))
+        return self.tg.last_text(self.user.id)
+
+    def last_answer(self) -> dict[str, Any]:
+        return self.tg.answers()[-1].params
+
+    def reports(self) -> list[Report]:
+        """Every report in the event store, in the order first stored."""
+        ids = dict.fromkeys(n.originator_id for n in self.app.recorder.select_notifications(start=1, limit=1000))
+        found = [self.app.repository.get(i) for i in ids]
+        return [r for r in found if isinstance(r, Report)]
+
+
+@pytest.fixture
+def harness(tg, bot, memory_app, keys, read_model) -> Harness:
+    dp = wire(memory_app, keys, read_model, None, clock=lambda: CLOCK).dispatcher
+    return Harness(tg, dp, bot, memory_app, FakeUser(tg, 5_550_001))

@@ -1,0 +1,253 @@
+"""A small Bot API server on 127.0.0.1 for tests and benchmarks: it queues updates for
+getUpdates, answers the methods svodka's bot calls, and records every call.
+
+Real aiogram talks to it over real HTTP (`TelegramAPIServer.from_base`), so nothing of
+svodka's own code is mocked.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import json
+import time
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import Any
+
+from aiohttp import web
+
+BOT_ID = 4242
+TOKEN = f"{BOT_ID}:TEST-token-not-secret"
+BOT_USER = {"id": BOT_ID, "is_bot": True, "first_name": "svodka", "username": "svodka_test_bot"}
+_JSON_FIELDS = {"reply_markup", "chat_id", "message_id", "offset", "limit", "timeout", "show_alert", "allowed_updates"}
+
+
+@dataclass
+class Call:
+    method: str
+    params: dict[str, Any]
+
+
+@dataclass
+class Fault:
+    status: int
+    description: str
+    parameters: dict[str, Any] | None = None
+
+
+class FakeTelegram:
+    def __init__(self) -> None:
+        self.calls: list[Call] = []
+        self.updates: list[dict[str, Any]] = []
+        self.faults: dict[str, list[Fault]] = defaultdict(list)
+        self._update_ids = itertools.count(1)
+        self._message_ids: dict[int, itertools.count] = defaultdict(lambda: itertools.count(1))
+        self._changed = asyncio.Condition()
+        self._runner: web.AppRunner | None = None
+        self.url = ""
+
+    # -- server ------------------------------------------------------------------------
+
+    async def start(self) -> str:
+        app = web.Application()
+        app.router.add_route("*", "/bot{token}/{method}", self._handle)
+        self._runner = web.AppRunner(app, access_log=None)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        await site.start()
+        port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+        self.url = f"http://127.0.0.1:{port}"
+        return self.url
+
+    async def stop(self) -> None:
+        if self._runner is not None:
+            await self._runner.cleanup()
+
+    async def _handle(self, request: web.Request) -> web.Response:
+        if request.match_info["token"] != TOKEN:
+            return web.json_response({"ok": False, "error_code": 401, "description": "Unauthorized"}, status=401)
+        method = request.match_info["method"]
+        raw = dict(request.query)
+        if request.method == "POST":
+            raw.update(await request.post())
+        params = {k: _decode(k, v) for k, v in raw.items()}
+        if method == "getUpdates":
+            return _ok(await self._get_updates(params))
+        faults = self.faults.get(method)
+        if faults:
+            fault = faults.pop(0)
+            body = {"ok": False, "error_code": fault.status, "description": fault.description}
+            if fault.parameters:
+                body["parameters"] = fault.parameters
+            return web.json_response(body, status=fault.status)
+        async with self._changed:
+            self.calls.append(Call(method, params))
+            self._changed.notify_all()
+        return _ok(self._result(method, params))
+
+    def _result(self, method: str, params: dict[str, Any]) -> Any:
+        if method == "getMe":
+            return BOT_USER
+        if method == "sendMessage":
+            chat = int(params["chat_id"])
+            return self._message(chat, next(self._message_ids[chat]), params)
+        if method in ("editMessageText", "editMessageReplyMarkup"):
+            return self._message(int(params["chat_id"]), int(params["message_id"]), params)
+        return True
+
+    def _message(self, chat: int, message_id: int, params: dict[str, Any]) -> dict[str, Any]:
+        message = {
+            "message_id": message_id,
+            "date": int(time.time()),
+            "chat": {"id": chat, "type": "private"},
+            "from": BOT_USER,
+            "text": params.get("text", ""),
+        }
+        if params.get("reply_markup"):
+            message["reply_markup"] = params["reply_markup"]
+        return message
+
+    async def _get_updates(self, params: dict[str, Any]) -> list[dict[str, Any]]:
+        offset = int(params.get("offset") or 0)
+        limit = int(params.get("limit") or 100)
+        timeout = float(params.get("timeout") or 0)
+        async with self._changed:
+            # An offset confirms every update before it, as on Telegram's side.
+            self.updates = [u for u in self.updates if u["update_id"] >= offset]
+            if not self.updates and timeout:
+                try:
+                    await asyncio.wait_for(self._changed.wait_for(lambda: bool(self.updates)), timeout)
+                except TimeoutError:
+                    pass
+            return self.updates[:limit]
+
+    # -- what tests do -------------------------------------------------------------------
+
+    async def push(self, update: dict[str, Any]) -> int:
+        async with self._changed:
+            self.updates.append(update)
+            self._changed.notify_all()
+        return update["update_id"]
+
+    def fail(self, method: str, fault: Fault, times: int = 1) -> None:
+        self.faults[method].extend([fault] * times)
+
+    def new_update_id(self) -> int:
+        return next(self._update_ids)
+
+    async def wait_for(self, predicate, timeout: float = 10.0) -> None:
+        async with self._changed:
+            await asyncio.wait_for(self._changed.wait_for(lambda: predicate(self.calls)), timeout)
+
+    def to_chat(self, chat_id: int, *methods: str) -> list[Call]:
+        methods = methods or ("sendMessage", "editMessageText")
+        return [c for c in self.calls if c.method in methods and int(c.params.get("chat_id", 0)) == chat_id]
+
+    def last_text(self, chat_id: int) -> str:
+        shown = self.to_chat(chat_id)
+        return shown[-1].params.get("text", "") if shown else ""
+
+    def answers(self) -> list[Call]:
+        return [c for c in self.calls if c.method == "answerCallbackQuery"]
+
+
+def _decode(key: str, value: Any) -> Any:
+    if key in _JSON_FIELDS and isinstance(value, str):
+        try:
+            return json.loads(value)
+        except ValueError:
+            return value
+    return value
+
+
+def _ok(result: Any) -> web.Response:
+    return web.json_response({"ok": True, "result": result})
+
+
+@dataclass
+class FakeUser:
+    """A Telegram user as the Bot API describes them; each method returns one update."""
+
+    tg: FakeTelegram
+    id: int
+    first_name: str = "Анна"
+    username: str = "anna_reporter"
+    language_code: str = "ru"
+    _last_panel: int | None = field(default=None, repr=False)
+
+    @property
+    def user(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "is_bot": False,
+            "first_name": self.first_name,
+            "username": self.username,
+            "language_code": self.language_code,
+        }
+
+    def _message(self, **content: Any) -> dict[str, Any]:
+        message = {
+            "message_id": 10_000 + self.tg.new_update_id(),
+            "date": int(time.time()),
+            "chat": {"id": self.id, "type": "private", "first_name": self.first_name, "username": self.username},
+            "from": self.user,
+            **content,
+        }
+        return {"update_id": self.tg.new_update_id(), "message": message}
+
+    def text(self, text: str) -> dict[str, Any]:
+        if text.startswith("/"):
+            command = text.split()[0]
+            return self._message(text=text, entities=[{"type": "bot_command", "offset": 0, "length": len(command)}])
+        return self._message(text=text)
+
+    def location(self, lat: float, lon: float) -> dict[str, Any]:
+        return self._message(location={"latitude": lat, "longitude": lon})
+
+    def sticker(self) -> dict[str, Any]:
+        sticker = {
+            "file_id": "CAAC", "file_unique_id": "u1", "type": "regular",
+            "width": 512, "height": 512, "is_animated": False, "is_video": False,
+        }
+        return self._message(sticker=sticker)
+
+    def photo(self) -> dict[str, Any]:
+        return self._message(photo=[{"file_id": "PH", "file_unique_id": "p1", "width": 90, "height": 90}])
+
+    def voice(self) -> dict[str, Any]:
+        return self._message(voice={"file_id": "VO", "file_unique_id": "v1", "duration": 3})
+
+    def button(self, label: str) -> tuple[int, str]:
+        """The newest button on the bot's messages to this user whose label contains `label`."""
+        for call in reversed(self.tg.to_chat(self.id)):
+            markup = call.params.get("reply_markup") or {}
+            for row in markup.get("inline_keyboard", []):
+                for button in row:
+                    if label in button["text"]:
+                        message_id = call.params.get("message_id") or self._sent_id(call)
+                        return int(message_id), button["callback_data"]
+        raise AssertionError(f"no button {label!r} was shown; last text: {self.tg.last_text(self.id)!r}")
+
+    def _sent_id(self, call: Call) -> int:
+        sends = [c for c in self.tg.to_chat(self.id, "sendMessage")]
+        return sends.index(call) + 1  # message ids count from 1 per chat
+
+    def press(self, label: str | None = None, *, data: str | None = None, message_id: int | None = None) -> dict[str, Any]:
+        if label is not None:
+            message_id, data = self.button(label)
+        assert data is not None and message_id is not None
+        query = {
+            "id": str(self.tg.new_update_id()),
+            "from": self.user,
+            "chat_instance": "ci",
+            "data": data,
+            "message": {
+                "message_id": message_id,
+                "date": int(time.time()),
+                "chat": {"id": self.id, "type": "private"},
+                "from": BOT_USER,
+                "text": "…",
+            },
+        }
+        return {"update_id": self.tg.new_update_id(), "callback_query": query}

@@ -1,0 +1,253 @@
+"""The dashboard in headless Chromium, against the real app and PostgreSQL with known reports."""
+
+from __future__ import annotations
+
+import time
+from datetime import datetime, timedelta, timezone
+from urllib.parse import urlsplit
+
+import httpx
+import pytest
+
+from api.dashboard.i18n import MOSCOW
+from tests.dashboard.conftest import DOCS
+
+pytestmark = [pytest.mark.postgres, pytest.mark.slow]
+
+# What the seed below must show for the default period (the last seven Moscow days).
+VERIFIED, UNVERIFIED, REPORTS = 47, 15, 4
+
+
+def seed(site) -> None:
+    now = datetime.now(timezone.utc)
+    site.submit("msk-verified", city="Москва", detained=40, verify=True)
+    site.submit("msk-unverified", city="Москва", detained=3)
+    site.submit("spb", city="Санкт-Петербург", detained=12, occurred_at=now - timedelta(days=1))
+    site.submit("nsk", city="Новосибирск", detained=7, verify=True, occurred_at=now - timedelta(days=3))
+    site.submit("ekb-fake", city="Екатеринбург", detained=500, reject=True)  # rejected: never counts
+    site.submit("msk-old", city="Москва", detained=100, verify=True, occurred_at=now - timedelta(days=10))
+    site.submit("kursk-cordon", kind="checkpoint", lat=51.7304, lon=36.1926, detained=None)
+    site.project()
+
+
+@pytest.fixture
+def seeded(site):
+    seed(site)
+    return site
+
+
+def figures(page) -> dict[str, int]:
+    return {
+        name: int(page.get_attribute(f'[data-figure="{name}"]', "data-value"))
+        for name in ("verified", "unverified", "reports")
+    }
+
+
+def region_rows(page) -> list[dict]:
+    return page.eval_on_selector_all(
+        "#regions tbody tr[data-region]",
+        """rows => rows.map(r => ({
+            region: r.dataset.region, name: r.cells[0].textContent,
+            verified: +r.cells[1].dataset.value, unverified: +r.cells[2].dataset.value,
+            reports: +r.cells[3].dataset.value}))""",
+    )
+
+
+def api_stats(site, **params) -> dict:
+    today = datetime.now(MOSCOW).date()
+    params = {"from": (today - timedelta(days=6)).isoformat(), "to": today.isoformat(), **params}
+    response = httpx.get(f"{site.url}/v1/stats", params=params, timeout=10)
+    response.raise_for_status()
+    return response.json()
+
+
+def test_headline_and_region_table_match_the_api(seeded, context):
+    page = context.new_page()
+    page.goto(seeded.url + "/?lang=en")
+    api = api_stats(seeded)
+    assert figures(page) == {"verified": VERIFIED, "unverified": UNVERIFIED, "reports": REPORTS}
+    assert figures(page) == api["total"]
+    assert page.text_content('[data-figure="verified"]') == "47"
+    assert page.get_attribute("#headline .as-of", "data-position") == str(api["as_of"]["position"])
+    assert "not unique people" in page.text_content("#headline")
+
+    by_region = {g["key"]: g for g in api_stats(seeded, group_by="region")["groups"]}
+    rows = region_rows(page)
+    assert {r["region"] for r in rows} == set(by_region) == {"RU-MOW", "RU-SPE", "RU-NVS"}
+    for row in rows:
+        assert {k: row[k] for k in ("verified", "unverified", "reports")} == {
+            k: by_region[row["region"]][k] for k in ("verified", "unverified", "reports")
+        }
+    assert [r["name"] for r in rows] == ["Moscow", "Novosibirsk Oblast", "Saint Petersburg"]  # verified, desc
+
+    checkpoints = page.locator("#checkpoints li")
+    assert checkpoints.count() == 1
+    assert "Kursk" in checkpoints.inner_text() and "51.73" in checkpoints.inner_text()
+    assert page.get_attribute("a[href$='/v1/export.csv']", "href") and page.get_attribute(
+        "a[href$='/v1/export.geojson']", "href"
+    )
+
+
+def test_language_follows_the_browser_and_switches(seeded, browser):
+    ctx = browser.new_context(locale="en-US")
+    try:
+        page = ctx.new_page()
+        page.goto(seeded.url + "/")
+        assert page.get_attribute("html", "lang") == "en"
+        assert "Moscow" in page.text_content("#regions")
+        page.get_by_role("link", name="Русский").click()
+        page.wait_for_url("**lang=ru**")
+        assert page.get_attribute("html", "lang") == "ru"
+        assert "Москва" in page.text_content("#regions")
+        assert "Считаются задержания, а не уникальные люди." in page.text_content("#headline")
+        assert figures(page)["verified"] == VERIFIED
+        # The form keeps the language chosen: submitting it stays in Russian.
+        page.get_by_role("button", name="Показать").click()
+        page.wait_for_load_state()
+        assert page.get_attribute("html", "lang") == "ru"
+    finally:
+        ctx.close()
+
+
+def test_as_of_shows_the_figures_known_then(site, context):
+    seed(site)
+    # Event times have a resolution finer than a second; the form sends whole seconds.
+    time.sleep(1.1)
+    then = datetime.now(MOSCOW).replace(microsecond=0)
+    time.sleep(1.1)
+    site.submit("msk-late", city="Москва", detained=100, verify=True)
+    site.project()
+
+    page = context.new_page()
+    page.goto(site.url + "/?lang=en")
+    assert figures(page)["verified"] == VERIFIED + 100
+    live_position = int(page.get_attribute("#headline .as-of", "data-position"))
+
+    page.get_by_label("As of (Moscow time)").fill(then.strftime("%Y-%m-%dT%H:%M:%S"))
+    page.get_by_role("button", name="Show").click()
+    page.wait_for_url("**as_of=**")
+    assert figures(page) == {"verified": VERIFIED, "unverified": UNVERIFIED, "reports": REPORTS}
+    assert int(page.get_attribute("#headline .as-of", "data-position")) < live_position
+    assert "as known at" in page.text_content(".notice.past")
+    assert figures(page) == api_stats(site, as_of=then.isoformat())["total"]
+    # The API's view of the same instant agrees, and "now" is one link away.
+    page.get_by_role("link", name="Show the current figures").click()
+    page.wait_for_load_state()
+    assert figures(page)["verified"] == VERIFIED + 100
+
+
+def test_screenshots_at_desktop_and_phone_width(seeded, context):
+    DOCS.mkdir(exist_ok=True)
+    page = context.new_page()
+    for width in (1280, 360):
+        page.set_viewport_size({"width": width, "height": 900})
+        page.goto(seeded.url + "/?lang=en")
+        # Usable on a phone: nothing wider than the screen, so no sideways scrolling of the page.
+        assert page.evaluate("document.documentElement.scrollWidth") <= width
+        page.screenshot(path=str(DOCS / f"dashboard-{width}.png"), full_page=True)
+        assert (DOCS / f"dashboard-{width}.png").stat().st_size > 10_000
+
+
+def test_the_page_asks_no_other_host(seeded, context):
+    requested: list[str] = []
+    context.on("request", lambda request: requested.append(request.url))
+    context.clock.install()  # a fake clock makes the 30 s refresh happen now
+    page = context.new_page()
+    response = page.goto(seeded.url + "/")
+    assert "default-src 'none'" in response.headers["content-security-policy"]
+    page.clock.run_for(31_000)
+    page.wait_for_timeout(500)
+    origin = urlsplit(seeded.url).netloc
+    foreign = [u for u in requested if not u.startswith("data:") and urlsplit(u).netloc != origin]
+    assert not foreign
+    assert any("/dashboard/assets/dashboard.css" in u for u in requested)
+    assert any("/v1/stats" in u for u in requested), "the refresh should have asked the API"
+
+
+def test_refresh_costs_a_304_until_the_figures_change(seeded, context):
+    answers: list[int] = []
+    context.on("response", lambda r: answers.append(r.status) if "/v1/stats" in r.url else None)
+    context.clock.install()
+    page = context.new_page()
+    page.goto(seeded.url + "/?lang=en")
+    page.clock.run_for(31_000)
+    page.wait_for_timeout(300)  # real time for the fetch, which the fake clock does not drive
+    page.clock.run_for(30_000)
+    page.wait_for_timeout(300)
+    assert answers[:2] == [200, 304]
+
+    seeded.submit("msk-new", city="Москва", detained=5, verify=True)
+    seeded.project()
+    page.clock.run_for(30_000)
+    page.wait_for_function(
+        "v => document.querySelector('[data-figure=verified]').dataset.value == v", arg=str(VERIFIED + 5)
+    )
+    assert page.text_content("#live-status") == "The figures were updated."
+
+
+def test_sorting_in_place_and_without_javascript(seeded, browser):
+    for javascript in (True, False):
+        ctx = browser.new_context(locale="en-US", java_script_enabled=javascript)
+        try:
+            page = ctx.new_page()
+            page.goto(seeded.url + "/")
+            page.locator("#regions th[data-sort=region] a").click()
+            page.wait_for_url("**sort=region**")
+            names = [r["name"] for r in region_rows(page)]
+            assert names == sorted(names)
+            assert page.get_attribute("#regions th[data-sort=region]", "aria-sort") == "ascending"
+            page.locator("#regions th[data-sort=region] a").click()
+            page.wait_for_url("**order=desc**")
+            assert [r["name"] for r in region_rows(page)] == sorted(names, reverse=True)
+        finally:
+            ctx.close()
+
+
+def test_numbers_are_in_the_html_with_javascript_off(seeded, browser):
+    ctx = browser.new_context(locale="en-US", java_script_enabled=False)
+    try:
+        page = ctx.new_page()
+        page.goto(seeded.url + "/")
+        assert page.text_content('[data-figure="verified"]') == "47"
+        assert page.text_content('[data-figure="unverified"]') == "15"
+        assert len(region_rows(page)) == 3
+        assert page.locator("svg.timeline g.bar").count() == 7
+        assert page.locator("#timeline details tbody tr").count() == 7
+    finally:
+        ctx.close()
+
+
+CONTRAST = """() => {
+  const rgb = s => (s.match(/[\\d.]+/g) || []).map(Number);
+  const lum = ([r, g, b]) => [r, g, b].map(v => { v /= 255; return v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4; })
+      .reduce((a, v, i) => a + v * [0.2126, 0.7152, 0.0722][i], 0);
+  const background = el => {
+    for (; el; el = el.parentElement) {
+      const c = rgb(getComputedStyle(el).backgroundColor);
+      if (c.length < 4 || c[3] > 0) return c.slice(0, 3);
+    }
+    return [255, 255, 255];
+  };
+  const worst = [];
+  for (const el of document.querySelectorAll("body *")) {
+    const own = [...el.childNodes].some(n => n.nodeType === 3 && n.textContent.trim());
+    if (!own || el.closest("svg") || !el.getClientRects().length) continue;
+    const [a, b] = [lum(rgb(getComputedStyle(el).color)), lum(background(el))];
+    const ratio = (Math.max(a, b) + 0.05) / (Math.min(a, b) + 0.05);
+    if (ratio < 4.5) worst.push([el.tagName, el.textContent.trim().slice(0, 30), ratio.toFixed(2)]);
+  }
+  return worst;
+}"""
+
+
+def test_text_contrast_and_labels(seeded, context):
+    page = context.new_page()
+    page.goto(seeded.url + "/")
+    assert page.evaluate(CONTRAST) == []
+    # Every control has a label, every table a caption, and headers say what they head.
+    assert page.evaluate(
+        "[...document.querySelectorAll('input:not([type=hidden])')].every(i => i.labels.length === 1)"
+    )
+    assert page.evaluate("[...document.querySelectorAll('table')].every(t => t.caption)")
+    assert page.evaluate("[...document.querySelectorAll('th')].every(th => th.scope)")
+    assert page.locator("header").count() == 1 and page.locator("main").count() == 1

@@ -3,11 +3,14 @@
 Counting rules (brief, "Domain rules"): a report counts while it is unreviewed (as unverified)
 or verified, and its reporter is not blocked. Detentions count people detained; checkpoints
 count reports. Every change is kept as a delta stamped with its position and recorded time,
-so figures "as known at T" are the deltas recorded by T, as the public as-of ledger defines them.
+so figures "as known at T" can be summed for any T. Recorded times are not strictly ordered by
+position (concurrent writers), so "known at T" means: after the last event whose running-maximum
+recorded time is at most T (docs/AUDIT.md), the state a reader at T could have seen.
 """
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -38,7 +41,6 @@ class Tracked:
 @dataclass(frozen=True, slots=True)
 class Delta:
     position: int
-    recorded_at: datetime
     kind: str
     key: Key
     counts: Counts
@@ -56,10 +58,19 @@ class Fold:
         self.blocked: set[str] = set()
         self.by_reporter: dict[str, set[str]] = {}
         self.ledger: list[Delta] = []
+        self.positions: list[int] = []
+        self.clock: list[datetime] = []  # running maximum of recorded times, one per event
+
+    def position_at(self, at: datetime) -> int:
+        """The last position known at instant `at` (0 before the first event)."""
+        index = bisect_right(self.clock, at)
+        return self.positions[index - 1] if index else 0
 
     def apply(self, position: int, originator_id: str, facts: dict[str, Any]) -> None:
         name = facts["type"]
         recorded_at = datetime.fromisoformat(facts["recorded_at"])
+        self.positions.append(position)
+        self.clock.append(max(recorded_at, self.clock[-1]) if self.clock else recorded_at)
         touched = [originator_id]
         if name == "Report.Submitted":
             self.reports[originator_id] = Tracked(
@@ -81,36 +92,38 @@ class Fold:
             (self.blocked.add if name == "Reporter.Blocked" else self.blocked.discard)(pseudonym)
             touched = sorted(self.by_reporter.get(pseudonym, ()))
         for report_id in touched:
-            self._recount(position, recorded_at, report_id)
+            self._recount(position, report_id)
 
-    def _recount(self, position: int, recorded_at: datetime, report_id: str) -> None:
+    def _recount(self, position: int, report_id: str) -> None:
         report = self.reports.get(report_id)
         if report is None:
             return
         before = self.counted.pop(report_id, None)
-        after = self._contribution(position, recorded_at, report)
+        after = self._contribution(position, report)
         if before is not None and after is not None and before.what == after.what:
             self.counted[report_id] = before  # nothing public moved (e.g. a corrected occurred_at)
             return
         if before is not None:
-            self.ledger.append(Delta(position, recorded_at, before.kind, before.key, tuple(-c for c in before.counts)))
+            self.ledger.append(Delta(position, before.kind, before.key, tuple(-c for c in before.counts)))
         if after is not None:
             self.ledger.append(after)
             self.counted[report_id] = after
 
-    def _contribution(self, position: int, recorded_at: datetime, report: Tracked) -> Delta | None:
+    def _contribution(self, position: int, report: Tracked) -> Delta | None:
         column = COUNTING.get(report.status)
         if column is None or report.reporter in self.blocked:
             return None
         weight = report.detained if report.kind == "detention" else 1
         counts = (weight, 0, 1) if column == "verified" else (0, weight, 1)
-        return Delta(position, recorded_at, report.kind, (report.day, report.region, report.city), counts)
+        return Delta(position, report.kind, (report.day, report.region, report.city), counts)
 
     def figures(self, kind: str, *, upto: int, at: datetime | None = None) -> dict[Key, Counts]:
         """Totals and groups by (day, region, city) up to a position, as known at an instant."""
+        if at is not None:
+            upto = min(upto, self.position_at(at))
         sums: dict[Key, list[int]] = {(): [0, 0, 0]}
         for delta in self.ledger:
-            if delta.kind != kind or delta.position > upto or (at is not None and delta.recorded_at > at):
+            if delta.kind != kind or delta.position > upto:
                 continue
             for key in ((), delta.key):
                 row = sums.setdefault(key, [0, 0, 0])

@@ -181,11 +181,15 @@ def compare_figures(fold: Fold, line: dict[str, Any]) -> None:
     """Compare one set of published figures with the fold at the same position and instant."""
     position = line["as_of"]["position"]
     at = datetime.fromisoformat(line["at"]) if line.get("at") else None
+    if at is not None and fold.position_at(at) != position:
+        raise Diverged(position, f"{line['kind']} figures as of {line['at']} claim position {position}, "
+                                 f"but the log known at that instant ends at {fold.position_at(at)}")
     ours = fold.figures(line["kind"], upto=position, at=at)
     theirs = published(line)
     if ours == theirs:
         return
-    for key in sorted(set(ours) | set(theirs), key=lambda k: tuple(str(part) for part in k)):
+    # Groups before the total: the group that differs is what an auditor needs to see.
+    for key in sorted(set(ours) | set(theirs), key=lambda k: (k == (), tuple(str(part) for part in k))):
         if ours.get(key) != theirs.get(key):
             when = f" as of {line['at']}" if line.get("at") else ""
             raise Diverged(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import datetime, timedelta, timezone
 
 import pytest
@@ -9,6 +10,7 @@ import pytest
 from domain.application import NewReport
 from infra.bootstrap import build_application
 from infra.crypto import MemoryKeyStore
+from projections import queries, schema
 from projections.projector import Projector, connect
 
 NOW = datetime.now(timezone.utc).replace(microsecond=0)
@@ -36,8 +38,6 @@ def projector(store_app) -> Projector:
 
 async def project(conn, projector: Projector) -> int:
     """Create the read model if needed and fold everything stored so far."""
-    from projections import schema
-
     await schema.create(conn)
     return await projector.catch_up(conn)
 
@@ -68,3 +68,12 @@ def checkpoint(ref: str, **overrides) -> NewReport:
     )
     fields.update(overrides)
     return NewReport(**fields)
+
+
+async def until(conn, done, seconds: float = 60.0) -> None:
+    """Wait for a projector running elsewhere until `done(current totals)` holds."""
+    for _ in range(int(seconds / 0.025)):
+        if await schema.exists(conn) and done((await queries.stats(conn)).total):
+            return
+        await asyncio.sleep(0.025)
+    raise AssertionError("the projector did not get there")

@@ -16,7 +16,7 @@ from infra.keys import Keys
 from projections import queries
 from projections.projector import Projector
 from projections.replay import replay
-from tests.projections.conftest import checkpoint, detention, project
+from tests.projections.conftest import checkpoint, detention, project, until
 
 
 async def test_replay_swaps_in_an_equal_model_while_the_live_projector_keeps_following(db, store_app, conn):
@@ -24,12 +24,12 @@ async def test_replay_swaps_in_an_equal_model_while_the_live_projector_keeps_fol
         store_app.submit(detention(f"a{i}", detained=i % 4 + 1, reporter=f"{i % 9:064d}"))
     live = asyncio.create_task(Projector(store_app.mapper, batch_size=20).follow(db.url, db.schema, poll=0.05))
     try:
-        await _until(conn, 60)
+        await until(conn, lambda t: t.reports >= 60)
         outcome = await replay(db.url, db.schema, store_app.mapper, batch_size=7)
         assert outcome.events >= 60
         for i in range(60, 90):  # the live projector carries on, on the swapped-in tables
             store_app.submit(detention(f"a{i}", detained=1, reporter=f"{i % 9:064d}"))
-        await _until(conn, 90)
+        await until(conn, lambda t: t.reports >= 90)
     finally:
         live.cancel()
     assert (await queries.stats(conn)).total.reports == 90
@@ -71,12 +71,3 @@ def test_the_replay_command_rebuilds_and_verifies(db, monkeypatch):
     checked = runner.invoke(cli, ["replay", "--verify"])
     assert checked.exit_code == 0 and "matches the live one" in checked.output
 
-
-async def _until(conn, reports: int) -> None:
-    for _ in range(400):
-        if await conn.fetchval("SELECT to_regclass('rm_tracking')") and (
-            (await queries.stats(conn)).total.reports >= reports
-        ):
-            return
-        await asyncio.sleep(0.025)
-    raise AssertionError(f"the live projector did not reach {reports} reports")

@@ -1,0 +1,90 @@
+"""Time: figures as known at past instants, and checkpoint expiry, both from event times only."""
+
+from __future__ import annotations
+
+import time
+from datetime import datetime, timedelta, timezone
+
+from projections import queries
+from projections.replay import replay
+from tests.projections.conftest import NOW, checkpoint, detention, project
+from tests.projections.reference import expected, published, stored_events
+
+KINDS = ("detention", "checkpoint")
+
+
+def instant() -> datetime:
+    time.sleep(0.002)  # instants strictly between the events' recorded times
+    moment = datetime.now(timezone.utc)
+    time.sleep(0.002)
+    return moment
+
+
+async def test_figures_as_of_past_instants_equal_a_fold_of_the_events_known_then(store_app, conn, projector):
+    t0 = instant()
+    a = store_app.submit(detention("a", detained=5))
+    b = store_app.submit(detention("b", detained=3, city="Санкт-Петербург"))
+    store_app.submit(checkpoint("k"))
+    t1 = instant()
+    # A late report about three days ago, and moderation of earlier reports.
+    store_app.submit(detention("late", detained=40, occurred_at=NOW - timedelta(days=3), reporter="l" * 64))
+    store_app.verify(a.id, moderator="m")
+    store_app.reject(b.id, moderator="m", reason="fake")
+    await project(conn, projector)  # the projector ran in between: the ledger is not built in one go
+    t2 = instant()
+    store_app.correct(a.id, by="m", reason="recount", detained=7)
+    store_app.block_reporter("l" * 64, moderator="m", reason="fakes")
+    store_app.submit(detention("c", detained=2, reporter="z" * 64))
+    await project(conn, projector)
+
+    events = stored_events(store_app)
+    for at in (t0, t1, t2, None):
+        for kind in KINDS:
+            assert await published(conn, kind, at) == expected(events, kind, at), (kind, at)
+    assert (await queries.stats(conn, at=t1)).total == queries.Totals(0, 8, 2)
+    assert (await queries.stats(conn, at=t2)).total == queries.Totals(5, 40, 2)
+    assert (await queries.stats(conn)).total == queries.Totals(7, 2, 2)
+    early, late = [(await queries.stats(conn, at=t)).as_of for t in (t1, t2)]
+    assert early.position == 3 and late.position < (await queries.as_of(conn)).position
+    assert early.recorded_at <= t1
+
+
+async def test_checkpoints_expire_from_their_last_confirmation_and_end_when_cleared(db, store_app, conn, projector):
+    ttl = timedelta(milliseconds=300)
+    kursk = store_app.submit(checkpoint("kursk"))
+    time.sleep(0.4)
+    store_app.confirm_checkpoint(kursk.id, by="x" * 64)
+    other = store_app.submit(checkpoint("other", lat=51.75, lon=36.2, reporter="y" * 64))
+    time.sleep(0.1)
+    store_app.clear_checkpoint(kursk.id, by="x" * 64)
+    await project(conn, projector)
+    recorded = {(type(e).__name__, e.originator_id): e.timestamp for e in stored_events(store_app)}
+    submitted, confirmed, cleared = (recorded[(name, kursk.id)] for name in ("Submitted", "Confirmed", "Cleared"))
+
+    async def active(when: datetime) -> list:
+        found = await queries.active_checkpoints(conn, at=when, ttl=ttl)
+        return [(c.id, c.confirmations) for c in found]
+
+    ms = timedelta(milliseconds=1)
+    answers = {
+        submitted - ms: [],
+        submitted: [(kursk.id, 0)],
+        submitted + ttl - ms: [(kursk.id, 0)],
+        submitted + ttl: [],  # expired before anyone confirmed it
+        confirmed: [(kursk.id, 1)],  # a confirmation revives it; `other` comes just after
+        cleared - ms: [(kursk.id, 1), (other.id, 0)],
+        cleared: [(other.id, 0)],  # "gone" ends it before its TTL would have
+        cleared + ttl: [],
+    }
+    for when, want in answers.items():
+        assert sorted(await active(when)) == sorted(want), when
+    near = await queries.active_checkpoints(conn, at=cleared - ms, ttl=ttl, near=(51.75, 36.2), radius_km=1)
+    assert [c.id for c in near] == [other.id]
+    assert await queries.active_checkpoints(conn, at=cleared - ms, ttl=ttl, region="RU-MOW") == []
+    first = await queries.active_checkpoints(conn, at=cleared - ms, ttl=ttl)
+    assert {c.expires_at - c.last_confirmed_at for c in first} == {ttl}
+
+    await replay(db.url, db.schema, store_app.mapper)
+    for when, want in answers.items():
+        assert sorted(await active(when)) == sorted(want), when
+    assert await queries.active_checkpoints(conn, at=cleared - ms, ttl=ttl) == first

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from aiogram import Bot
 from aiogram.filters import Command, CommandStart
 from aiogram.fsm.context import FSMContext
@@ -18,49 +20,51 @@ from bot.routing import Handlers
 router = Handlers("basics")
 
 
-@router.message(CommandStart())
-async def start(message: Message) -> None:
-    await message.answer(
-        _(
-            "Hello! svodka counts detentions and police checkpoints reported by people like you.\n"
-            "Send /report to report one in under a minute; /help lists everything else."
-        )
-    )
+def _says(command: Command, text: Callable[[], str]) -> None:
+    async def reply(message: Message) -> None:
+        await message.answer(text())
+
+    router.message(command)(reply)
 
 
-@router.message(Command("help"))
-async def help_(message: Message) -> None:
-    await message.answer(
-        _(
-            "/report — report a detention or a checkpoint\n"
-            "/checkpoints — active checkpoints near you, to confirm or clear\n"
-            "/privacy — what is kept about you, and what is not\n"
-            "/forget — erase your personal data\n"
-            "/lang — Русский / English\n"
-            "/cancel — stop what you are doing"
-        )
-    )
-
-
-@router.message(Command("privacy"))
-async def privacy(message: Message) -> None:
-    await message.answer(
-        _(
-            "What svodka keeps:\n"
-            "• Not your Telegram id, username, name or phone number. You are known only by a code "
-            "computed from your id with a server secret, which cannot be turned back into your id.\n"
-            "• For each report: what happened, the city, the time, the number of people, and the "
-            "location rounded to about 1 km.\n"
-            "• Your description and exact location, if you send them, encrypted with a key of your own. "
-            "They are never published.\n"
-            "• While you fill in a report, your answers are kept for at most 24 hours, and deleted "
-            "when you confirm or cancel.\n"
-            "• Your language and the last city you reported, to save you typing.\n\n"
-            "Published figures are counts by day, region and city only.\n"
-            "/forget destroys your key: your descriptions and exact locations become unreadable for good, "
-            "while the anonymous counts stay."
-        )
-    )
+_says(
+    CommandStart(),
+    lambda: _(
+        "Hello! svodka counts detentions and police checkpoints reported by people like you.\n"
+        "Send /report to report one in under a minute; /help lists everything else."
+    ),
+)
+_says(
+    Command("help"),
+    lambda: _(
+        "/report — report a detention or a checkpoint\n"
+        "/checkpoints — active checkpoints near you, to confirm or clear\n"
+        "/privacy — what is kept about you, and what is not\n"
+        "/forget — erase your personal data\n"
+        "/lang — Русский / English\n"
+        "/cancel — stop what you are doing"
+    ),
+)
+# /privacy must say exactly what is kept (docs/ARCHITECTURE.md, "Personal data"); change both together.
+_says(
+    Command("privacy"),
+    lambda: _(
+        "What svodka keeps:\n"
+        "• Not your Telegram id, username, name or phone number. You are known only by a code "
+        "computed from your id with a server secret, which cannot be turned back into your id. "
+        "Your reports carry that code, so a flood from one person can be stopped.\n"
+        "• For each report: what happened, the city, the time, the number of people, and the "
+        "location rounded to about 1 km.\n"
+        "• Your description and exact location, if you send them, encrypted with a key of your own. "
+        "They are never published.\n"
+        "• While you fill in a report, your answers are kept for at most 24 hours, and deleted "
+        "when you confirm or cancel.\n"
+        "• Your language and the last city you reported, to save you typing, for 90 days.\n\n"
+        "Published figures are counts by day, region and city only.\n"
+        "/forget destroys your key: your descriptions and exact locations become unreadable for good, "
+        "while the anonymous counts stay."
+    ),
+)
 
 
 @router.message(Command("cancel"))

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Callable
 from typing import Any
 
 from aiogram import F
 from aiogram.filters import Command
+from aiogram.fsm.state import State
 from aiogram.types import CallbackQuery, Message
 from aiogram.utils.i18n import gettext as _
 
@@ -23,6 +25,7 @@ from domain.model import MAX_DETAINED, MIN_DETAINED
 
 log = logging.getLogger("svodka.bot")
 router = Handlers("report")
+Apply = Callable[[dict[str, Any], str, ReportConversation], bool]
 
 
 @router.middleware("message", "callback_query")
@@ -54,6 +57,30 @@ async def _current(cb: CallbackQuery, tag: str, conv: ReportConversation) -> dic
     return draft
 
 
+def panel_button(act: str, state: State) -> Callable[[Apply], Apply]:
+    """A report panel button: check the draft's tag, apply the answer, ask the next question.
+
+    `apply` changes the draft and returns False when the button's value makes no sense
+    (a forged or outdated payload), which gets the same polite answer as a stale button.
+    """
+
+    def register(apply: Apply) -> Apply:
+        async def handler(cb: CallbackQuery, callback_data: ReportStep, conv: ReportConversation) -> None:
+            draft = await _current(cb, callback_data.tag, conv)
+            if draft is None:
+                return
+            if apply(draft, callback_data.val, conv) is False:
+                await cb.answer(stale_text(), show_alert=True)
+                return
+            await conv.advance(draft)
+            await cb.answer()
+
+        router.callback_query(ReportStep.filter(F.act == act), state)(handler)
+        return apply
+
+    return register
+
+
 # -- starting and leaving ---------------------------------------------------------------
 
 
@@ -73,19 +100,14 @@ async def cancel(cb: CallbackQuery, callback_data: ReportStep, conv: ReportConve
 # -- 1. kind ------------------------------------------------------------------------------
 
 
-@router.callback_query(ReportStep.filter(F.act == "kind"), ReportForm.kind)
-async def chose_kind(cb: CallbackQuery, callback_data: ReportStep, conv: ReportConversation) -> None:
-    draft = await _current(cb, callback_data.tag, conv)
-    if draft is None:
-        return
-    if callback_data.val not in ("detention", "checkpoint"):
-        await cb.answer(stale_text(), show_alert=True)
-        return
-    draft["kind"] = callback_data.val
-    if draft["kind"] == "checkpoint":
+@panel_button("kind", ReportForm.kind)
+def chose_kind(draft: dict[str, Any], value: str, conv: ReportConversation) -> bool:
+    if value not in ("detention", "checkpoint"):
+        return False
+    draft["kind"] = value
+    if value == "checkpoint":
         draft.pop("detained", None)
-    await conv.advance(draft)
-    await cb.answer()
+    return True
 
 
 # -- 2. place -------------------------------------------------------------------------------
@@ -111,19 +133,14 @@ async def typed_city(message: Message, conv: ReportConversation) -> None:
     await conv.advance(draft)
 
 
-@router.callback_query(ReportStep.filter(F.act == "city"), ReportForm.place)
-async def chose_city(cb: CallbackQuery, callback_data: ReportStep, conv: ReportConversation) -> None:
-    draft = await _current(cb, callback_data.tag, conv)
-    if draft is None:
-        return
+@panel_button("city", ReportForm.place)
+def chose_city(draft: dict[str, Any], value: str, conv: ReportConversation) -> bool:
     try:
-        city = conv.gazetteer.city_by_name_en(callback_data.val)
+        city = conv.gazetteer.city_by_name_en(value)
     except UnknownPlace:
-        await cb.answer(stale_text(), show_alert=True)
-        return
+        return False
     _set_place(draft, city.region, city.name_en)
-    await conv.advance(draft)
-    await cb.answer()
+    return True
 
 
 @router.message(ReportForm.place, F.location)
@@ -147,31 +164,21 @@ def _set_place(draft: dict[str, Any], region: str, city: str, lat: float | None 
 # -- 3. when ----------------------------------------------------------------------------------
 
 
-@router.callback_query(ReportStep.filter(F.act == "when"), ReportForm.when)
-async def chose_when(cb: CallbackQuery, callback_data: ReportStep, conv: ReportConversation) -> None:
-    draft = await _current(cb, callback_data.tag, conv)
-    if draft is None:
-        return
-    choice = callback_data.val
-    if choice in ("today", "yesterday"):
-        draft["day"] = choice
-    elif choice in ("now", "1h", "3h"):
-        draft["occurred_at"] = conv.occurred_at(draft, choice).isoformat()
+@panel_button("when", ReportForm.when)
+def chose_when(draft: dict[str, Any], value: str, conv: ReportConversation) -> bool:
+    if value in ("today", "yesterday"):
+        draft["day"] = value  # the exact time is typed next
+    elif value in ("now", "1h", "3h"):
+        draft["occurred_at"] = conv.occurred_at(draft, value).isoformat()
     else:
-        await cb.answer(stale_text(), show_alert=True)
-        return
-    await conv.advance(draft)
-    await cb.answer()
+        return False
+    return True
 
 
-@router.callback_query(ReportStep.filter(F.act == "when"), ReportForm.when_time)
-async def back_to_when(cb: CallbackQuery, callback_data: ReportStep, conv: ReportConversation) -> None:
-    draft = await _current(cb, callback_data.tag, conv)
-    if draft is None:
-        return
+@panel_button("when", ReportForm.when_time)
+def back_to_when(draft: dict[str, Any], value: str, conv: ReportConversation) -> bool:
     draft.pop("day", None)
-    await conv.advance(draft)
-    await cb.answer()
+    return True
 
 
 @router.message(ReportForm.when_time, F.text)
@@ -193,17 +200,12 @@ async def typed_time(message: Message, conv: ReportConversation) -> None:
 # -- 4. how many ------------------------------------------------------------------------------
 
 
-@router.callback_query(ReportStep.filter(F.act == "count"), ReportForm.count)
-async def chose_count(cb: CallbackQuery, callback_data: ReportStep, conv: ReportConversation) -> None:
-    draft = await _current(cb, callback_data.tag, conv)
-    if draft is None:
-        return
-    if not callback_data.val.isdigit():
-        await cb.answer(stale_text(), show_alert=True)
-        return
-    draft["detained"] = int(callback_data.val)
-    await conv.advance(draft)
-    await cb.answer()
+@panel_button("count", ReportForm.count)
+def chose_count(draft: dict[str, Any], value: str, conv: ReportConversation) -> bool:
+    if not value.isdigit() or not MIN_DETAINED <= int(value) <= MAX_DETAINED:
+        return False
+    draft["detained"] = int(value)
+    return True
 
 
 @router.message(ReportForm.count, F.text)
@@ -241,28 +243,22 @@ async def typed_description(message: Message, conv: ReportConversation) -> None:
     await conv.advance(draft)
 
 
-@router.callback_query(ReportStep.filter(F.act == "skip"), ReportForm.description)
-async def skipped_description(cb: CallbackQuery, callback_data: ReportStep, conv: ReportConversation) -> None:
-    draft = await _current(cb, callback_data.tag, conv)
-    if draft is None:
-        return
+@panel_button("skip", ReportForm.description)
+def skipped_description(draft: dict[str, Any], value: str, conv: ReportConversation) -> bool:
     draft["description"] = None
-    await conv.advance(draft)
-    await cb.answer()
+    return True
 
 
 # -- 6. summary: edit or confirm ---------------------------------------------------------------------
 
 
-@router.callback_query(ReportStep.filter(F.act == "edit"), ReportForm.summary)
-async def edit(cb: CallbackQuery, callback_data: ReportStep, conv: ReportConversation) -> None:
-    draft = await _current(cb, callback_data.tag, conv)
-    if draft is None:
-        return
-    for key in FORGET_FOR_EDIT.get(callback_data.val, ()):
-        draft.pop(key, None)
-    await conv.advance(draft)
-    await cb.answer()
+@panel_button("edit", ReportForm.summary)
+def edit(draft: dict[str, Any], value: str, conv: ReportConversation) -> bool:
+    if value not in FORGET_FOR_EDIT:
+        return False
+    for key in FORGET_FOR_EDIT[value]:
+        draft.pop(key, None)  # next_step then asks exactly this question again
+    return True
 
 
 @router.callback_query(ReportStep.filter(F.act == "confirm"), ReportForm.summary)
@@ -328,29 +324,19 @@ async def _refused(draft: dict[str, Any], error: DomainError, conv: ReportConver
 # -- anything else while a report is open: a polite reprompt, never an exception -----------------------
 
 
-@router.message(ReportForm.place)
-async def place_expected(message: Message, conv: ReportConversation) -> None:
-    await conv.reprompt(_("Please type the city, or send your location."))
+def _expect(state: State | ReportForm, warning: Callable[[], str]) -> None:
+    async def reprompt(message: Message, conv: ReportConversation) -> None:
+        await conv.reprompt(warning())
+
+    router.message(state)(reprompt)
 
 
-@router.message(ReportForm.count)
-async def count_expected(message: Message, conv: ReportConversation) -> None:
-    await conv.reprompt(_("Please send the number of people as digits, for example 3."))
-
-
-@router.message(ReportForm.when_time)
-async def time_expected(message: Message, conv: ReportConversation) -> None:
-    await conv.reprompt(_("Please send the time as HH:MM, for example 14:30."))
-
-
-@router.message(ReportForm.description)
-async def text_expected(message: Message, conv: ReportConversation) -> None:
-    await conv.reprompt(_("Please send the description as text, or skip."))
-
-
-@router.message(ReportForm())
-async def buttons_expected(message: Message, conv: ReportConversation) -> None:
-    await conv.reprompt(_("Please use the buttons on the message above."))
+# Registered after the handlers above, so these catch only what those did not take.
+_expect(ReportForm.place, lambda: _("Please type the city, or send your location."))
+_expect(ReportForm.count, lambda: _("Please send the number of people as digits, for example 3."))
+_expect(ReportForm.when_time, lambda: _("Please send the time as HH:MM, for example 14:30."))
+_expect(ReportForm.description, lambda: _("Please send the description as text, or skip."))
+_expect(ReportForm(), lambda: _("Please use the buttons on the message above."))
 
 
 @router.callback_query(ReportStep.filter())

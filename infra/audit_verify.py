@@ -12,7 +12,7 @@ import hashlib
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 from uuid import UUID
@@ -25,6 +25,7 @@ from infra.audit_fold import Fold
 GENESIS = hashlib.sha256(b"svodka audit chain genesis v1").digest()
 FACTS_GENESIS = hashlib.sha256(b"svodka audit facts genesis v1").digest()
 HEAD_DOMAIN = b"svodka audit head v1"
+EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 
 
 class Diverged(Exception):
@@ -67,7 +68,7 @@ def facts_link(prev: bytes, position: int, facts: dict[str, Any]) -> bytes:
 
 
 def head_message(head: dict[str, Any]) -> bytes:
-    micros = round(datetime.fromisoformat(head["signed_at"]).timestamp() * 1_000_000)
+    micros = (datetime.fromisoformat(head["signed_at"]) - EPOCH) // timedelta(microseconds=1)
     return (
         HEAD_DOMAIN
         + head["position"].to_bytes(8, "big")

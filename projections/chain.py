@@ -15,7 +15,7 @@ import hmac
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from typing import Any
 from uuid import UUID
 
@@ -26,6 +26,7 @@ from eventsourcing.persistence import Mapper, StoredEvent
 GENESIS = hashlib.sha256(b"svodka audit chain genesis v1").digest()
 FACTS_GENESIS = hashlib.sha256(b"svodka audit facts genesis v1").digest()
 HEAD_DOMAIN = b"svodka audit head v1"
+EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 BATCH = 1_000
 
 TABLES = (
@@ -80,7 +81,7 @@ def facts_link(prev: bytes, position: int, facts: dict[str, Any]) -> bytes:
 
 
 def head_message(position: int, chain_hash: bytes, facts_hash: bytes, signed_at: datetime) -> bytes:
-    micros = round(signed_at.timestamp() * 1_000_000)
+    micros = (signed_at - EPOCH) // timedelta(microseconds=1)  # exact, unlike float seconds
     return HEAD_DOMAIN + position.to_bytes(8, "big") + chain_hash + facts_hash + micros.to_bytes(8, "big", signed=True)
 
 
@@ -197,26 +198,28 @@ class Chain:
 
     async def publish_head(self, conn: asyncpg.Connection, signer: Ed25519PrivateKey) -> Head | None:
         """Sign the current position unless the latest head already covers it (or the log is empty)."""
-        position, chain_hash, facts_hash = await self.position(conn)
-        latest = await self.latest_head(conn)
-        if position == 0 or (latest is not None and latest.position == position):
-            return latest
-        if latest is not None and position < latest.position:
-            # The chain went backwards: signing now would bless a rewritten history.
-            raise ChainRewound(f"the chain is at {position}, behind the head signed at {latest.position}")
-        signed_at = datetime.now(timezone.utc)
-        signature = signer.sign(head_message(position, chain_hash, facts_hash, signed_at))
-        head = Head(position, chain_hash, facts_hash, signed_at, signature)
-        await conn.execute(
-            f"INSERT INTO {self.schema}.audit_heads (position, hash, facts_hash, signed_at, signature) "
-            "VALUES ($1, $2, $3, $4, $5)",
-            position,
-            chain_hash,
-            facts_hash,
-            signed_at,
-            signature,
-        )
-        return head
+        async with conn.transaction():
+            # FOR UPDATE: the serving part and an export signing at once must not sign one position twice.
+            await conn.execute(f"SELECT 1 FROM {self.schema}.audit_chain_tracking FOR UPDATE")
+            position, chain_hash, facts_hash = await self.position(conn)
+            latest = await self.latest_head(conn)
+            if position == 0 or (latest is not None and latest.position == position):
+                return latest
+            if latest is not None and position < latest.position:
+                # The chain went backwards: signing now would bless a rewritten history.
+                raise ChainRewound(f"the chain is at {position}, behind the head signed at {latest.position}")
+            signed_at = datetime.now(timezone.utc)
+            signature = signer.sign(head_message(position, chain_hash, facts_hash, signed_at))
+            await conn.execute(
+                f"INSERT INTO {self.schema}.audit_heads (position, hash, facts_hash, signed_at, signature) "
+                "VALUES ($1, $2, $3, $4, $5)",
+                position,
+                chain_hash,
+                facts_hash,
+                signed_at,
+                signature,
+            )
+            return Head(position, chain_hash, facts_hash, signed_at, signature)
 
     async def latest_head(self, conn: asyncpg.Connection) -> Head | None:
         heads = await heads_after(conn, self.schema, latest=True)

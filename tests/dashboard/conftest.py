@@ -19,6 +19,8 @@ from pathlib import Path
 import pytest
 import uvicorn
 
+from playwright.sync_api import sync_playwright
+
 from api.app import create_app
 from api.context import ApiConfig
 from domain.application import NewReport, Svodka
@@ -26,8 +28,6 @@ from infra.bootstrap import build_application
 from infra.keystore import PostgresKeyStore
 from projections import schema
 from projections.projector import Projector, connect
-
-playwright_api = pytest.importorskip("playwright.sync_api")
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
@@ -103,7 +103,7 @@ def site(db, keys) -> Iterator[Site]:
 
 @pytest.fixture(scope="session")
 def browser():
-    with playwright_api.sync_playwright() as pw:
+    with sync_playwright() as pw:
         chromium = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         yield chromium
         chromium.close()

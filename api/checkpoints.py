@@ -13,7 +13,7 @@ from pydantic import AwareDatetime, BaseModel, Field
 from api.deps import Application, State
 from api.errors import ERROR_RESPONSES
 from api.figures import AsOfOut
-from projections import queries
+from projections import queries, schema
 from projections.queries import AsOf
 
 router = APIRouter(tags=["public"])
@@ -64,7 +64,10 @@ async def checkpoints(
     async def render() -> tuple[AsOf, bytes]:
         async with state.read_model.snapshot() as conn:
             as_of = await queries.as_of(conn)
-            found = await queries.active_checkpoints(conn, at=at, region=code, ttl=state.config.checkpoint_ttl)
+            # Before the projector's first start there is no read model, and so nothing active.
+            found = await queries.active_checkpoints(
+                conn, at=at, region=code, ttl=state.config.checkpoint_ttl
+            ) if await schema.exists(conn) else []
         out = CheckpointsOut(
             as_of=AsOfOut.of(as_of), active_at=at, precision_km=PRECISION_KM,
             counts="checkpoint reports active at active_at: reported by then, not cleared, not expired, "

@@ -19,7 +19,7 @@ from api.auth import Principal
 from api.deps import Application, Moderator, State
 from api.errors import ERROR_RESPONSES, ApiError
 from domain.application import ERASED, Svodka
-from projections import queries
+from projections import queries, schema
 
 router = APIRouter(tags=["moderation"], responses=ERROR_RESPONSES)
 
@@ -123,7 +123,8 @@ async def queue(
 ) -> QueueOut:
     """Unreviewed reports, oldest first, with their decrypted personal fields (moderators only)."""
     async with state.read_model.pool.acquire() as conn:
-        items = await queries.moderation_queue(conn, limit=limit, offset=offset)
+        exists = await schema.exists(conn)
+        items = await queries.moderation_queue(conn, limit=limit, offset=offset) if exists else []
     personal = await run_in_threadpool(lambda: [_personal(application, i.id) for i in items])
     out = [
         QueueItemOut(personal=p, **{f: getattr(i, f) for f in QueueItemOut.model_fields if f != "personal"})

@@ -7,7 +7,7 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta, timezone
 
 from api.context import Limit
-from tests.api.conftest import MODERATOR, OTHER_OPERATOR, detention, moderator, operator
+from tests.api.conftest import MODERATOR, OPERATOR, OTHER_OPERATOR, REDIS_URL, detention, moderator, operator
 
 
 def test_a_report_is_stored_once_and_a_retry_gets_the_same_id(http, application):
@@ -136,3 +136,23 @@ def test_intake_is_rate_limited_per_address_even_without_a_token(serve):
     codes = [served.client.post("/v1/reports", json=detention(), headers={"Idempotency-Key": "k"}).status_code
              for _ in range(3)]
     assert codes == [401, 401, 429]
+
+
+def test_limits_are_shared_through_redis_under_hashed_keys(serve, base_config):
+    import redis
+
+    one = serve(redis_url=REDIS_URL, intake_per_token=Limit(3, 60), limit_key=b"k" * 32)
+    two = serve(redis_url=REDIS_URL, intake_per_token=Limit(3, 60), limit_key=b"k" * 32)
+    codes = [s.client.post("/v1/reports", json=detention(), headers=operator()).status_code
+             for s in (one, two, one, two)]
+    assert codes == [201, 201, 201, 429]  # two workers, one budget
+    client = redis.Redis.from_url(REDIS_URL)
+    keys = [k.decode() for k in client.keys(f"{base_config.redis_prefix}*")]
+    client.delete(*keys)
+    assert keys and all(OPERATOR not in k and "127.0.0.1" not in k for k in keys)
+
+
+def test_a_redis_outage_keeps_limiting_per_process(serve):
+    served = serve(redis_url="redis://127.0.0.1:1/15", intake_per_token=Limit(1, 60))
+    codes = [served.client.post("/v1/reports", json=detention(), headers=operator()).status_code for _ in range(2)]
+    assert codes == [201, 429]

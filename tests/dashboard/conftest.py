@@ -14,7 +14,6 @@ from collections.abc import Awaitable, Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
-from pathlib import Path
 
 import pytest
 import uvicorn
@@ -31,7 +30,6 @@ from projections.projector import Projector, connect
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
-DOCS = Path(__file__).resolve().parents[2] / "docs"
 MODERATOR = "moderator-test"
 
 

@@ -4,16 +4,17 @@ from __future__ import annotations
 
 import time
 from datetime import datetime, timedelta, timezone
+from pathlib import Path
 from urllib.parse import urlsplit
 
 import httpx
 import pytest
 
 from api.dashboard.i18n import MOSCOW
-from tests.dashboard.conftest import DOCS
 
 pytestmark = [pytest.mark.postgres, pytest.mark.slow]
 
+DOCS = Path(__file__).resolve().parents[2] / "docs"
 # What the seed below must show for the default period (the last seven Moscow days).
 VERIFIED, UNVERIFIED, REPORTS = 47, 15, 4
 
@@ -160,6 +161,10 @@ def test_the_page_asks_no_other_host(seeded, context):
     origin = urlsplit(seeded.url).netloc
     foreign = [u for u in requested if not u.startswith("data:") and urlsplit(u).netloc != origin]
     assert not foreign
+    # And nothing in the markup points elsewhere, so the test does not rest on the CSP alone.
+    addresses = page.eval_on_selector_all("[src], [href], [action]", """els => els.map(
+        e => e.src || e.href || e.action).filter(u => typeof u === "string")""")
+    assert addresses and all(u.startswith(seeded.url) or u.startswith("data:") for u in addresses)
     assert any("/dashboard/assets/dashboard.css" in u for u in requested)
     assert any("/v1/stats" in u for u in requested), "the refresh should have asked the API"
 
@@ -251,3 +256,18 @@ def test_text_contrast_and_labels(seeded, context):
     assert page.evaluate("[...document.querySelectorAll('table')].every(t => t.caption)")
     assert page.evaluate("[...document.querySelectorAll('th')].every(th => th.scope)")
     assert page.locator("header").count() == 1 and page.locator("main").count() == 1
+
+
+def test_before_any_event_the_page_says_position_zero(site):
+    # No projection has run: no read-model tables at all, as on a first start.
+    response = httpx.get(site.url + "/?lang=en", timeout=10)
+    assert response.status_code == 200
+    assert "No events yet (event log position 0)" in response.text
+    assert "No active checkpoints." in response.text
+
+
+def test_bad_form_input_is_reported_on_the_page(site):
+    response = httpx.get(site.url + "/", params={"lang": "en", "from": "last week"}, timeout=10)
+    assert response.status_code == 400
+    assert 'role="alert"' in response.text and "Could not read: from." in response.text
+    assert 'data-figure="verified"' in response.text  # the defaults are still shown

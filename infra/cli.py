@@ -64,11 +64,18 @@ def serve(host: HostOpt = None, port: PortOpt = None) -> None:
 
 
 @cli.command()
-def api(host: HostOpt = None, port: PortOpt = None) -> None:
+def api(
+    host: HostOpt = None,
+    port: PortOpt = None,
+    workers: Annotated[int, typer.Option(min=1, max=64, help="Worker processes sharing the port")] = 1,
+) -> None:
     """Run the HTTP API alone (the projector runs elsewhere: `svodka project`)."""
-    from infra.runner import run
+    from infra.runner import run, run_workers
 
     settings = settings_or_exit()
+    if workers > 1:
+        run_workers(settings, host=host or settings.host, port=port or settings.port, workers=workers)
+        return
     run(settings, [], host=host or settings.host, port=port or settings.port)
 
 

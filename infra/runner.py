@@ -8,9 +8,12 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 from collections.abc import Awaitable, Callable
+from contextlib import ExitStack
 
 import uvicorn
+from fastapi import FastAPI
 
 from api.app import create_app
 from api.context import ApiConfig
@@ -32,6 +35,9 @@ def api_config(svc: Services) -> ApiConfig:
         moderator_tokens=tokens["moderator"],
         redis_url=svc.settings.redis_url,
         audit_public_key=public_key(svc.keys),
+        # Derived, not random: every worker must hash a token to the same rate-limit key.
+        limit_key=svc.keys.subkey("rate limits"),
+        checkpoint_ttl=svc.settings.checkpoint_ttl,
     )
 
 
@@ -43,6 +49,29 @@ def run(settings: Settings, parts: list[Part], *, host: str | None = None, port:
         except KeyboardInterrupt:
             pass
     log.info("svodka stopped")
+
+
+def run_workers(settings: Settings, *, host: str, port: int, workers: int) -> None:
+    """`svodka api --workers N`: N uvicorn processes, each building its app with `worker_app`."""
+    # Built once here first: keys generated and tables created before N workers could race to.
+    with services(settings) as svc:
+        # The workers use this server, the embedded one too: its URL is the one thing they inherit.
+        os.environ["DATABASE_URL"] = svc.db.url
+        log.info("svodka API workers starting", extra={"host": host, "port": port, "workers": workers})
+        uvicorn.run("infra.runner:worker_app", factory=True, host=host, port=port, workers=workers,
+                    log_config=None, access_log=False)
+    log.info("svodka stopped")
+
+
+def worker_app() -> FastAPI:
+    """One worker's app: its own services from settings, released when the app shuts down."""
+    from infra.cli import settings_or_exit
+
+    stack = ExitStack()
+    svc = stack.enter_context(services(settings_or_exit()))
+    config = api_config(svc)
+    config.on_close = stack.close
+    return create_app(config)
 
 
 async def _run(svc: Services, parts: list[Part], host: str | None, port: int | None) -> None:

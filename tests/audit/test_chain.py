@@ -78,3 +78,24 @@ def test_a_rewound_chain_is_never_signed(db, keys, pg_app):
 
     with pytest.raises(ChainRewound, match=str(head.position)):
         asyncio.run(sign())
+
+
+def test_the_serving_part_follows_the_log_and_signs_heads(db, keys, pg_app, monkeypatch):
+    from infra import audit_part
+    from infra.bootstrap import Services
+
+    monkeypatch.setattr(audit_part, "POLL_SECONDS", 0.05)
+    monkeypatch.setattr(audit_part, "HEAD_EVERY_SECONDS", 0.0)
+    svc = Services(settings=None, db=db, keys=keys, app=pg_app)
+    pg_app.submit(detention("1", "Moscow", 3))
+
+    async def serve_briefly() -> None:
+        part = asyncio.create_task(audit_part.chain_part(svc))
+        await asyncio.sleep(0.5)
+        await asyncio.to_thread(pg_app.submit, detention("2", "Kursk", 1))
+        await asyncio.sleep(0.5)
+        part.cancel()
+        await asyncio.gather(part, return_exceptions=True)
+
+    asyncio.run(serve_briefly())
+    assert fetch(db, "SELECT position FROM {s}.audit_heads ORDER BY id") == [(1,), (2,)]

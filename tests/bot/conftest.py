@@ -7,16 +7,22 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any
 
-import pytest
+import uuid
 
+import pytest
+from redis.asyncio import Redis
+
+from bot.views import COUNT_BUTTONS
 from domain.report import Report
 from infra.bootstrap import build_application
 from infra.bot_part import make_bot, wire
 from infra.crypto import MemoryKeyStore
+from infra.keystore import PostgresKeyStore
 from tests.bot.fake_telegram import TOKEN, FakeTelegram, FakeUser
 
 # 15:00 in Moscow: "earlier today" has a morning, and nothing here is in the future.
 CLOCK = datetime(2026, 11, 24, 12, 0, tzinfo=timezone.utc)
+REDIS_URL = "redis://127.0.0.1:6379/15"
 
 
 @dataclass
@@ -86,6 +92,18 @@ class Harness:
         await self.send(self.user.press(label))
         return self.tg.last_text(self.user.id)
 
+    async def detention_summary(
+        self, *, city: str = "Москва", count: str = "3", description: str | None = "Автозак у метро"
+    ) -> str:
+        """A Russian detention report up to its summary: a typed city, taps, and a count typed
+        unless a button offers it."""
+        await self.say("/report")
+        await self.tap("Задержание")
+        await self.say(city)
+        await self.tap("Сейчас")
+        await (self.tap(count) if int(count) in COUNT_BUTTONS else self.say(count))
+        return await (self.tap("Пропустить") if description is None else self.say(description))
+
     def last_answer(self) -> dict[str, Any]:
         return self.tg.answers()[-1].params
 
@@ -94,6 +112,44 @@ class Harness:
         ids = dict.fromkeys(n.originator_id for n in self.app.recorder.select_notifications(start=1, limit=1000))
         found = [self.app.repository.get(i) for i in ids]
         return [r for r in found if isinstance(r, Report)]
+
+
+class PollingHarness(Harness):
+    """The same reporter, but the bot fetches their updates by polling; each step waits for its reply."""
+
+    async def send(self, update: dict[str, Any]) -> None:
+        seen = len(self.tg.calls)
+        callback = update.get("callback_query", {}).get("id")
+        await self.tg.push(update)
+
+        def replied(calls: list[Any]) -> bool:
+            new = calls[seen:]
+            if callback is not None:  # report handlers answer a button last
+                return any(c.method == "answerCallbackQuery" and c.params["callback_query_id"] == callback for c in new)
+            return any(int(c.params.get("chat_id", 0)) == self.user.id for c in new)
+
+        await self.tg.wait_for(replied)
+
+
+@pytest.fixture
+async def redis() -> AsyncIterator[tuple[Redis, str]]:
+    """A real Redis (test db 15), and a key prefix no other test uses; its keys are removed after."""
+    client = Redis.from_url(REDIS_URL)
+    prefix = f"svodka-test-{uuid.uuid4().hex[:8]}"
+    yield client, prefix
+    async for key in client.scan_iter(f"{prefix}:*"):
+        await client.delete(key)
+    await client.aclose()
+
+
+@pytest.fixture
+def store_app(db, keys):
+    """The domain application on this test's PostgreSQL schema."""
+    store = PostgresKeyStore(db)
+    application = build_application(keys, db, store)
+    yield application
+    application.close()
+    store.close()
 
 
 @pytest.fixture

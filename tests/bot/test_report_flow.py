@@ -10,20 +10,9 @@ from tests.bot.conftest import CLOCK
 from tests.bot.fake_telegram import FakeUser
 
 
-async def _to_summary(h, *, city: str = "Москва", count: str = "3", description: str | None = "Автозак у метро") -> str:
-    await h.say("/report")
-    await h.tap("Задержание")
-    await h.say(city)
-    await h.tap("Сейчас")
-    await h.tap(count)
-    if description is None:
-        return await h.tap("Пропустить")
-    return await h.say(description)
-
-
 async def test_detention_in_russian_is_stored_once_confirmed(harness, keys):
     h = harness
-    summary = await _to_summary(h)
+    summary = await h.detention_summary()
     assert "Что: Задержание" in summary and "Где: Москва" in summary and "Задержано: 3" in summary
     assert "сегодня, 15:00" in summary  # the place's local time
     assert h.reports() == []  # only the confirmation submits
@@ -84,7 +73,7 @@ async def test_misspelt_city_offers_suggestions(harness):
 
 async def test_last_city_is_offered_next_time(harness):
     h = harness
-    await _to_summary(h, city="Новосибирск", description=None)
+    await h.detention_summary(city="Новосибирск", description=None)
     await h.tap("Подтвердить")
     await h.say("/report")
     await h.tap("Задержание")
@@ -122,7 +111,7 @@ async def test_bad_inputs_get_a_polite_reprompt(harness):
 
 async def test_edit_from_the_summary_asks_only_that_question(harness):
     h = harness
-    await _to_summary(h)
+    await h.detention_summary()
     assert "Сколько человек" in await h.tap("Число")
     summary = await h.tap("5")
     assert "Задержано: 5" in summary and "Где: Москва" in summary
@@ -158,7 +147,7 @@ async def test_stale_buttons_and_double_taps_never_submit_twice(harness):
 
 async def test_a_redelivered_update_is_handled_once(harness):
     h = harness
-    await _to_summary(h, description=None)
+    await h.detention_summary(description=None)
     confirm = h.user.press("Подтвердить")
     await h.send(confirm)
     calls = len(h.tg.calls)
@@ -192,7 +181,7 @@ async def test_a_refused_time_sends_the_reporter_back_to_that_question(harness, 
     h = harness
     # A clock ahead of the real one: the domain refuses a time in the future.
     h.dp = wire(h.app, keys, None, None, clock=lambda: datetime.now(timezone.utc) + timedelta(hours=2)).dispatcher
-    await _to_summary(h, description=None)
+    await h.detention_summary(description=None)
     text = await h.tap("Подтвердить")
     assert "Это время не подходит" in text and "Когда это произошло" in text
     assert h.reports() == []

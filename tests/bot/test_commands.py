@@ -1,0 +1,95 @@
+"""/checkpoints, /forget, the throttle and Telegram's 429, through the loopback Bot API."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from domain.application import NewReport
+from infra.bot_part import pseudonymizer, wire
+from projections.queries import ActiveCheckpoint
+from tests.bot.conftest import CLOCK
+from tests.bot.fake_telegram import Fault
+
+
+def _checkpoint(app, ref: str) -> ActiveCheckpoint:
+    submission = app.submit(
+        NewReport(kind="checkpoint", channel="telegram", client_ref=ref, occurred_at=CLOCK, reporter="x" * 64, city="Курск")
+    )
+    return ActiveCheckpoint(
+        id=submission.id, region="RU-KRS", city="Kursk", lat=51.73, lon=36.19, reported_at=CLOCK,
+        last_confirmed_at=CLOCK, expires_at=CLOCK + timedelta(hours=3), confirmations=0, status="unverified",
+    )
+
+
+async def test_checkpoints_near_a_city_can_be_confirmed_and_cleared(harness, read_model, keys):
+    h = harness
+    read_model.checkpoints = [_checkpoint(h.app, "a"), _checkpoint(h.app, "b")]
+    assert "геопозицию" in await h.say("/checkpoints")
+    listing = await h.say("Курск")
+    assert "1. Курск: подтверждён в 15:00" in listing and "до 18:00" in listing
+    [(lat, lon)] = read_model.asked
+    assert abs(lat - 51.73) < 0.05 and abs(lon - 36.19) < 0.05  # the city's centre
+    await h.send(h.user.press("1 ещё там"))
+    assert h.last_answer()["text"] == "Спасибо, учтено."
+    await h.send(h.user.press("2 уже нет"))
+    first, second = (h.app.report(cp.id) for cp in read_model.checkpoints)
+    me = pseudonymizer(keys)(h.user.id)
+    assert first.version == 2 and not first.cleared  # created, then confirmed
+    assert second.cleared
+    await h.send(h.user.press("2 уже нет"))  # already gone: a polite answer, no exception
+    assert "уже нельзя" in h.last_answer()["text"]
+    assert me not in str(h.tg.calls)
+
+
+async def test_checkpoints_bad_inputs_and_an_unavailable_read_model(harness, read_model):
+    h = harness
+    await h.say("/checkpoints")
+    assert "Не знаю такой город" in await h.say("Zzzz")
+    assert "вне зоны" in await h.send_and_text(h.user.location(-33.9, 18.4))
+    assert "напишите город" in await h.send_and_text(h.user.sticker())
+    assert "нет действующих" in await h.send_and_text(h.user.location(55.75, 37.62))
+    read_model.broken = True
+    await h.say("/checkpoints")
+    assert "не удаётся показать" in await h.say("Москва")
+
+
+async def test_forget_asks_first_then_shreds(harness):
+    h = harness
+    await h.detention_summary(count="2", description="в автозаке у метро")
+    await h.tap("Подтвердить")
+    [report] = h.reports()
+    assert "Стереть?" in await h.say("/forget")
+    assert "Ничего не стёрто" in await h.tap("Нет, оставить")
+    assert h.app.personal_fields(report.id) == {"description": "в автозаке у метро"}
+    await h.say("/forget")
+    assert "стёрты" in await h.tap("Да, стереть")
+    assert h.app.personal_fields(report.id) == "erased"
+    assert h.app.report(report.id).detained == 2  # the anonymous fact still counts
+    await h.say("/report")
+    await h.tap("Задержание")
+    assert "Снова" not in h.tg.last_text(h.user.id)  # the remembered city went too
+    assert not any("Снова" in b["text"] for row in h.tg.to_chat(h.user.id)[-1].params["reply_markup"]["inline_keyboard"] for b in row)
+
+
+async def test_a_flood_gets_one_warning_then_silence(tg, bot, memory_app, keys, read_model):
+    from tests.bot.conftest import Harness
+    from tests.bot.fake_telegram import FakeUser
+
+    dp = wire(memory_app, keys, read_model, None, throttle_limit=3, clock=lambda: CLOCK).dispatcher
+    h = Harness(tg, dp, bot, memory_app, FakeUser(tg, 5_550_003))
+    for _ in range(3):
+        await h.say("/help")
+    assert "слишком часто" in await h.say("/help")
+    sent = len(tg.calls)
+    for _ in range(5):
+        await h.say("/help")
+    assert len(tg.calls) == sent
+    await h.send(h.user.press(data="r:x:kind:detention", message_id=1))
+    assert h.last_answer().get("text") is None  # the spinner stops, nothing is said
+
+
+async def test_telegram_429_is_waited_out_and_retried(harness):
+    h = harness
+    h.tg.fail("sendMessage", Fault(429, "Too Many Requests: retry after 1", {"retry_after": 1}))
+    assert "Здравствуйте" in await h.say("/start")
+    assert len(h.tg.to_chat(h.user.id, "sendMessage")) == 1

@@ -57,9 +57,24 @@ class TextFormatter(logging.Formatter):
         return f"{line}  {extras}" if extras else line
 
 
+class StderrHandler(logging.StreamHandler):
+    """Writes to whatever sys.stderr is at the time, so a swapped-out stream is never written closed."""
+
+    def __init__(self) -> None:
+        super().__init__()
+
+    @property
+    def stream(self):  # type: ignore[override]
+        return sys.stderr
+
+    @stream.setter
+    def stream(self, _value) -> None:
+        pass
+
+
 def configure_logging(level: str = "INFO", fmt: str = "auto", secrets: list[str] | None = None) -> None:
     use_json = fmt == "json" or (fmt == "auto" and not sys.stderr.isatty())
-    handler = logging.StreamHandler(sys.stderr)
+    handler = StderrHandler()
     handler.setFormatter(JsonFormatter() if use_json else TextFormatter())
     handler.addFilter(RedactSecrets(secrets or []))
     root = logging.getLogger()

@@ -81,9 +81,16 @@ def api(
 
 @cli.command()
 def bot() -> None:
-    """Run the Telegram bot alone."""
-    settings_or_exit()
-    not_built("the Telegram bot")
+    """Run the Telegram bot alone (long polling, or a webhook when WEBHOOK_URL is set)."""
+    from infra.runner import run
+
+    settings = settings_or_exit()
+    if settings.telegram_bot_token is None:
+        typer.secho("svodka: set TELEGRAM_BOT_TOKEN to run the bot.", err=True, fg="red")
+        raise typer.Exit(2)
+    from infra.bot_part import bot as bot_part
+
+    run(settings, [bot_part])
 
 
 @cli.command()

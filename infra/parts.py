@@ -12,4 +12,8 @@ def serve_parts(svc_settings) -> list[Part]:
     from infra.projector_part import projector
 
     parts: list[Part] = [projector, chain_part]  # the audit hash chain follows the log too
+    if svc_settings.telegram_bot_token is not None:
+        from infra.bot_part import bot
+
+        parts.append(bot)
     return parts

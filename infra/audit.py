@@ -13,6 +13,7 @@ import urllib.request
 from pathlib import Path
 from typing import Any
 from urllib.error import URLError
+from urllib.parse import quote
 
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
@@ -87,14 +88,20 @@ class Unavailable(Exception):
 
 
 def compare_with_server(result: Verified, url: str) -> None:
+    """The server's current figures; if it has moved past the export, its figures as of the export's end."""
+    query = "/v1/stats?group_by=day,region,city&kind="
     for kind in KINDS:
-        stats = _get(url, f"/v1/stats?kind={kind}&group_by=day,region,city")
+        stats, at = _get(url, query + kind), None
+        if stats["as_of"]["position"] > result.position and result.fold.clock:
+            at = result.fold.clock[-1].isoformat()
+            stats = _get(url, f"{query}{kind}&as_of={quote(at)}")
         position = stats["as_of"]["position"]
         if position > result.position:
             raise Unavailable(f"the server's {kind} figures are at position {position}, beyond this export "
                               f"({result.position}); export again")
-        compare_figures(result.fold, {**stats, "kind": kind, "at": None})
-        typer.echo(f"server        {kind} figures at position {position} match")
+        compare_figures(result.fold, {**stats, "kind": kind, "at": at})
+        when = f" as of {at}" if at else ""
+        typer.echo(f"server        {kind} figures{when} at position {position} match")
 
 
 def _get(base: str, path: str) -> dict[str, Any]:

@@ -67,20 +67,24 @@ async def export(
     db: Database, app: Svodka, keys: Keys, path: Path, progress: Progress | None = None, *, figures: bool = True
 ) -> ExportResult:
     """`figures=False` leaves out the read model's figures (the chain and facts are still complete)."""
-    head = await bring_up_to_date(db, app, keys)
-    last = head.position if head else 0
     conn = await asyncpg.connect(db.url, server_settings={"search_path": f"{db.schema},public"})
     try:
         s = f'"{db.schema}"'
+        chain = chain_for(db, app, keys)
+        await chain.create_tables(conn)
+        # Figures before signing: the head signed next is at or beyond their position, so the file covers them.
+        published = await read_figures(conn, (await heads_after(conn, s))[-AS_OF_HEADS:]) if figures else []
+        head = await bring_up_to_date(db, app, keys)
+        last = head.position if head else 0
         heads = await heads_after(conn, s)
         total = await conn.fetchval(f"SELECT count(*) FROM {s}.svodka_events WHERE notification_id <= $1", last)
         with path.open("w", encoding="utf-8") as out:
             _write(out, header(keys, last))
-            for published in heads:
-                _write(out, {"type": "head", **published.as_json()})
-            written = await write_figures(conn, out, heads[-AS_OF_HEADS:]) if figures else 0
+            for signed in heads:
+                _write(out, {"type": "head", **signed.as_json()})
+            for line in published:
+                _write(out, line)
             check = LiveCheck(heads)
-            chain = chain_for(db, app, keys)
             count = 0
             async with conn.transaction(isolation="repeatable_read", readonly=True):
                 async for row in conn.cursor(JOINED.format(s=s), last, prefetch=1_000):
@@ -92,7 +96,7 @@ async def export(
             _write(out, {"type": "end", "events": count, "position": last})
         if progress:
             progress(count, total)
-        return ExportResult(count, head, written, check.divergence)
+        return ExportResult(count, head, len(published), check.divergence)
     finally:
         await conn.close()
 
@@ -164,21 +168,20 @@ class LiveCheck:
             self.divergence = Divergence(position, what)
 
 
-async def write_figures(conn: asyncpg.Connection, out: IO[str], heads: list[Head]) -> int:
+async def read_figures(conn: asyncpg.Connection, heads: list[Head]) -> list[dict[str, Any]]:
     """The read model's published figures, now and as of recent heads, for the verifier to check."""
     from projections import queries
 
-    written = 0
+    lines = []
     instants: list[datetime | None] = [None, *(h.signed_at for h in heads)]
     for kind in KINDS:
         for at in instants:
             try:
                 stats = await queries.stats(conn, kind=kind, group_by=GROUP_BY, at=at)
             except (NotImplementedError, asyncpg.PostgresError):
-                return written  # the read model is not there (yet): nothing to compare with
-            _write(out, figures_line(kind, at, stats))
-            written += 1
-    return written
+                return lines  # the read model is not there (yet): nothing to compare with
+            lines.append(figures_line(kind, at, stats))
+    return lines
 
 
 def figures_line(kind: str, at: datetime | None, stats: Any) -> dict[str, Any]:

@@ -96,56 +96,82 @@ def read_lines(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
 
 def verify_file(path: Path, *, key: bytes | None = None, extra_heads: list[dict[str, Any]] = ()) -> Verified:
     """Raise Diverged at the first contradiction; `key` pins the server's public key."""
-    result = Verified()
-    heads: dict[int, list[dict[str, Any]]] = {}
-    figures: list[dict[str, Any]] = []
     lines = read_lines(path)
-    header = _header(lines, result, key)
-    public = Ed25519PublicKey.from_public_bytes(base64.b64decode(header["public_key"]))
-    for head in extra_heads:
-        check_signature(public, head)
-        if head["position"] > header["position"]:
-            result.unchecked.append(head)  # newer than the export: nothing here to compare it with
-        else:
-            heads.setdefault(head["position"], []).append(head)
-    chain, facts_chain, last, ended = GENESIS, FACTS_GENESIS, 0, False
+    check = _Check(_header(lines, key), key is not None, extra_heads)
     for number, line in lines:
-        kind = line.get("type")
+        if check.ended:
+            raise Diverged(check.last, f"line {number} comes after the end line")
+        try:
+            check.line(number, line)
+        except (KeyError, TypeError, ValueError, AttributeError, OverflowError) as error:
+            at = line.get("position") if isinstance(line, dict) and isinstance(line.get("position"), int) else check.last
+            raise Diverged(at, f"line {number} is malformed ({type(error).__name__}: {error})") from None
+    return check.finish()
+
+
+class _Check:
+    """The state of one pass over the file: both chains, heads still to meet, and the fold."""
+
+    def __init__(self, header: dict[str, Any], pinned: bool, extra_heads: list[dict[str, Any]]) -> None:
+        self.header = header
+        self.result = Verified(key_pinned=pinned, key_fingerprint=header["fingerprint"])
+        self.key = Ed25519PublicKey.from_public_bytes(base64.b64decode(header["public_key"]))
+        self.pending: dict[int, list[dict[str, Any]]] = {}  # heads not yet met by an event
+        self.signed: set[int] = set()  # positions the file's own heads cover
+        self.figures: list[dict[str, Any]] = []
+        self.chain, self.facts_chain, self.last, self.ended = GENESIS, FACTS_GENESIS, 0, False
+        for head in extra_heads:
+            check_signature(self.key, head)
+            if head["position"] > header["position"]:
+                self.result.unchecked.append(head)  # newer than the export: nothing here to compare it with
+            else:
+                self.pending.setdefault(head["position"], []).append(head)
+
+    def line(self, number: int, line: dict[str, Any]) -> None:
+        kind = line["type"]
         if kind == "head":
-            check_signature(public, line)
-            heads.setdefault(line["position"], []).append(line)
-            result.heads += 1
+            check_signature(self.key, line)
+            self.pending.setdefault(line["position"], []).append(line)
+            self.signed.add(line["position"])
+            self.result.heads += 1
         elif kind == "figures":
-            figures.append(line)
+            self.figures.append(line)
         elif kind == "event":
-            position = line["position"]
-            if position <= last:
-                raise Diverged(position, f"line {number} is out of order (after position {last})")
-            chain, facts_chain = _event(line, chain, facts_chain, last)
-            for head in heads.pop(position, []):
-                if bytes.fromhex(head["hash"]) != chain or bytes.fromhex(head["facts_hash"]) != facts_chain:
-                    raise Diverged(position, "the recomputed chain contradicts the head signed at this position")
-            result.fold.apply(position, line["originator_id"], line["facts"])
-            result.events += 1
-            last = position
+            self.event(number, line)
         elif kind == "end":
-            if line["events"] != result.events or line["position"] != header["position"]:
-                raise Diverged(last, "the end line does not match the events in the file")
-            ended = True
-    if not ended:
-        raise Diverged(last, "the file ends early: no end line")
-    if heads:
-        raise Diverged(min(heads), "a head was signed here but the file has no event there")
-    if result.heads == 0 or header["position"] != last:
-        raise Diverged(last, "no signed head covers the end of the file")
-    result.position = last
-    for line in figures:
-        compare_figures(result.fold, line)
-        result.figures += 1
-    return result
+            if line["events"] != self.result.events or line["position"] != self.header["position"]:
+                raise Diverged(self.last, "the end line does not match the events in the file")
+            self.ended = True
+        else:
+            raise Diverged(self.last, f"line {number} has an unknown type {kind!r}")
+
+    def event(self, number: int, line: dict[str, Any]) -> None:
+        position = line["position"]
+        if position <= self.last:
+            raise Diverged(position, f"line {number} is out of order (after position {self.last})")
+        self.chain, self.facts_chain = _event(line, self.chain, self.facts_chain, self.last)
+        for head in self.pending.pop(position, []):
+            if bytes.fromhex(head["hash"]) != self.chain or bytes.fromhex(head["facts_hash"]) != self.facts_chain:
+                raise Diverged(position, "the recomputed chain contradicts the head signed at this position")
+        self.result.fold.apply(position, line["originator_id"], line["facts"])
+        self.result.events += 1
+        self.last = position
+
+    def finish(self) -> Verified:
+        if not self.ended:
+            raise Diverged(self.last, "the file ends early: no end line")
+        if self.pending:
+            raise Diverged(min(self.pending), "a head was signed here but the file has no event there")
+        if self.last not in self.signed or self.header["position"] != self.last:
+            raise Diverged(self.last, "no signed head covers the end of the file")
+        self.result.position = self.last
+        for line in self.figures:
+            compare_figures(self.result.fold, line)
+            self.result.figures += 1
+        return self.result
 
 
-def _header(lines: Iterator[tuple[int, dict[str, Any]]], result: Verified, key: bytes | None) -> dict[str, Any]:
+def _header(lines: Iterator[tuple[int, dict[str, Any]]], key: bytes | None) -> dict[str, Any]:
     first = next(lines, (0, {}))[1]
     if first.get("type") != "header" or first.get("format") != "svodka-audit-export" or first.get("version") != 1:
         raise Diverged(0, "not a svodka audit export (version 1)")
@@ -154,9 +180,7 @@ def _header(lines: Iterator[tuple[int, dict[str, Any]]], result: Verified, key: 
     in_file = base64.b64decode(first["public_key"])
     if key is not None and key != in_file:
         raise Diverged(0, "the file's public key is not the key you pinned")
-    result.key_pinned = key is not None
-    result.key_fingerprint = hashlib.sha256(in_file).hexdigest()[:16]
-    return first
+    return {**first, "fingerprint": hashlib.sha256(in_file).hexdigest()[:16]}
 
 
 def _event(line: dict[str, Any], chain: bytes, facts_chain: bytes, last: int) -> tuple[bytes, bytes]:

@@ -46,3 +46,14 @@ def test_verify_against_a_server_with_another_key_fails(db, keys, pg_app, served
     asyncio.run(export(db, pg_app, keys, path, figures=False))
     assert run_verify(path, "A" * 43 + "=", served.url) == 1
     assert "not the key you pinned" in capsys.readouterr().err
+
+
+def test_a_server_that_moved_on_is_compared_as_of_the_export(db, keys, pg_app, served, tmp_path, capsys):
+    from tests.audit.conftest import detention
+
+    path = tmp_path / "log.jsonl"
+    asyncio.run(export(db, pg_app, keys, path, figures=False))
+    pg_app.submit(detention("later", "Moscow", 7))
+    project(db, pg_app)
+    assert run_verify(path, None, served.url) == 0, capsys.readouterr()
+    assert "detention figures as of" in capsys.readouterr().out

@@ -130,3 +130,14 @@ def test_a_forged_head_in_the_file(keys, lines, tmp_path):
     head["position"] = 11
     caught = verify_lines(keys, lines, tmp_path)
     assert caught.position == 11 and "signature" in str(caught)
+
+
+def test_a_malformed_or_padded_file_is_refused_not_a_traceback(keys, lines, tmp_path):
+    del event(lines, 3)["originator_version"]
+    caught = verify_lines(keys, lines, tmp_path)
+    assert caught.position == 3 and "line 5 is malformed" in str(caught)
+
+
+def test_lines_after_the_end_are_refused(keys, lines, tmp_path):
+    lines.append(dict(event(lines, 12), position=13))
+    assert "after the end line" in str(verify_lines(keys, lines, tmp_path))

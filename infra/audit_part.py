@@ -18,7 +18,7 @@ from domain.application import Svodka
 from infra.bootstrap import Services
 from infra.database import Database
 from infra.keys import Keys
-from projections.chain import Chain, Head
+from projections.chain import Chain, ChainRewound, Head
 
 log = logging.getLogger("svodka.audit")
 POLL_SECONDS = 1.0
@@ -74,7 +74,11 @@ async def chain_part(svc: Services) -> None:
                     await asyncio.sleep(POLL_SECONDS)
             finally:
                 await conn.close()
-        except (OSError, asyncpg.PostgresError, ValueError) as error:
+        except ChainRewound as error:
+            # Someone rewound the chain under a signed head: refuse to sign, say so, keep checking.
+            log.error("audit chain rewound; no head will be signed", extra={"error": str(error)})
+            await asyncio.sleep(RETRY_SECONDS)
+        except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError, ValueError) as error:
             # ValueError covers an event that no longer decrypts: the log was altered or the key changed.
             log.error("audit chain stopped; retrying", extra={"error": type(error).__name__})
             await asyncio.sleep(RETRY_SECONDS)

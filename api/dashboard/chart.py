@@ -16,7 +16,7 @@ AXIS = "#595959"
 PLOT_HEIGHT = 200
 LEFT, TOP, BOTTOM = 48, 10, 28
 FONT = 13
-LABEL_ROOM = 56  # viewBox units one date label needs so that neighbours never overlap
+LABEL_ROOM = 48  # viewBox units one date label needs so that neighbours never overlap
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,8 +41,9 @@ def nice_ceiling(value: int) -> int:
 
 
 def timeline_svg(bars: list[Bar], *, title: str, desc: str, number: Callable[[int], str]) -> str:
-    # About 800 units whatever the period, so a week's bars are broad and a year's still fit.
-    step = max(12, min(72, 800 // max(len(bars), 1)))
+    # A week stays narrow enough (~430 units) that its labels are still ~10 px on a 360 px phone;
+    # longer periods spread to ~800 units, and a year's bars still fit on a wide screen.
+    step = max(12, min(54, 800 // max(len(bars), 1)))
     width = LEFT + step * len(bars) + 8
     height = TOP + PLOT_HEIGHT + BOTTOM
     top = nice_ceiling(max((b.verified + b.unverified for b in bars), default=0))

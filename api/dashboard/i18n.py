@@ -25,6 +25,10 @@ WORDS: dict[str, dict[str, str]] = {
         "verified": "Проверено",
         "unverified": "Не проверено",
         "reports": "Сообщений",
+        # Column headings with soft hyphens: on a phone four Russian columns fit only if these may break.
+        "th_verified": "Прове\u00adрено",
+        "th_unverified": "Не прове\u00adрено",
+        "th_reports": "Сооб\u00adщений",
         "rule": "Считаются задержания, а не уникальные люди.",
         "as_of": "Данные на {time} (позиция журнала событий {position})",
         "as_of_empty": "Событий пока нет (позиция журнала 0)",
@@ -71,6 +75,9 @@ WORDS: dict[str, dict[str, str]] = {
         "verified": "Verified",
         "unverified": "Unverified",
         "reports": "Reports",
+        "th_verified": "Verified",
+        "th_unverified": "Unverified",
+        "th_reports": "Reports",
         "rule": "Counts are detentions, not unique people.",
         "as_of": "As of {time} (event log position {position})",
         "as_of_empty": "No events yet (event log position 0)",
@@ -144,8 +151,8 @@ def number(n: int, lang: str) -> str:
 
 
 def day(d: date, lang: str) -> str:
-    """A chart label: short, "3 нояб." / "3 Nov"."""
-    return format_date(d, "d MMM", locale=lang)
+    """A chart label, short enough for one bar: "03.11" in Russian use, "3 Nov" in English."""
+    return format_date(d, "dd.MM" if lang == "ru" else "d MMM", locale=lang)
 
 
 def long_day(d: date, lang: str, *, year: bool) -> str:

@@ -129,7 +129,7 @@ def _local_time(instant, zone, lang: str) -> str:
 
 
 def _heads(words: dict[str, str]) -> str:
-    return "".join(f'<th scope="col">{escape(words[k])}</th>' for k in ("verified", "unverified", "reports"))
+    return "".join(f'<th scope="col">{escape(words["th_" + k])}</th>' for k in ("verified", "unverified", "reports"))
 
 
 def _cells(t: Totals, lang: str) -> str:
@@ -154,5 +154,5 @@ def _sort_head(view: View, base: str, key: str, words: dict[str, str]) -> str:
     href = escape(base + "/" + view.query(sort=key, order=order))
     return (
         f'<th scope="col" data-sort="{key}"{aria}>'
-        f'<a href="{href}" data-order="{order}">{escape(words[key])}</a></th>'
+        f'<a href="{href}" data-order="{order}">{escape(words.get("th_" + key, words[key]))}</a></th>'
     )

@@ -48,17 +48,19 @@ def run_export(settings: Settings, path: Path, figures: bool = True) -> int:
     return 0
 
 
-def run_verify(path: Path, key: str | None, against: str | None) -> int:
+def run_verify(path: Path, key: str | None, against: str | None, heads: Path | None = None) -> int:
     pinned = base64.b64decode(key) if key else None
-    server_heads: list[dict[str, Any]] = []
+    extra: list[dict[str, Any]] = []
     try:
         if against:
             served = base64.b64decode(_get(against, "/v1/audit/key")["public_key"])
             if pinned is not None and pinned != served:
                 return _fail("the server's key is not the key you pinned")
             pinned = served
-            server_heads.append(_get(against, "/v1/audit/head"))
-        result = verify_file(path, key=pinned, extra_heads=server_heads)
+            extra.append(_get(against, "/v1/audit/head"))
+        if heads is not None:
+            extra.extend(archived_heads(heads))
+        result = verify_file(path, key=pinned, extra_heads=extra)
         report(result)
         if against:
             compare_with_server(result, against)
@@ -69,6 +71,16 @@ def run_verify(path: Path, key: str | None, against: str | None) -> int:
         return 2
     typer.secho("verified: no divergence", fg="green")
     return 0
+
+
+def archived_heads(path: Path) -> list[dict[str, Any]]:
+    """Heads an auditor kept: a JSON array (/v1/audit/heads) or one head per line (/v1/audit/head)."""
+    text = path.read_text(encoding="utf-8")
+    try:
+        found = json.loads(text)
+    except ValueError:
+        return [json.loads(line) for line in text.splitlines() if line.strip()]
+    return found if isinstance(found, list) else [found]
 
 
 def report(result: Verified) -> None:

@@ -133,11 +133,12 @@ def audit_verify(
     file: Path,
     key: Annotated[str | None, typer.Option(help="The server's public key (base64) to trust")] = None,
     against: Annotated[str | None, typer.Option(help="A running server's URL to compare /v1/stats with")] = None,
+    heads: Annotated[Path | None, typer.Option(help="Heads you archived from /v1/audit/head(s), to check too")] = None,
 ) -> None:
     """Recompute the hash chain and every public figure from FILE, offline; exit 1 at a divergence."""
     from infra.audit import run_verify
 
-    raise typer.Exit(run_verify(file, key, against))
+    raise typer.Exit(run_verify(file, key, against, heads))
 
 
 def main() -> None:

@@ -7,6 +7,7 @@ with SQL the way someone holding the database could, and expects the position to
 from __future__ import annotations
 
 import asyncio
+import base64
 import json
 
 import pytest
@@ -141,3 +142,23 @@ def test_a_malformed_or_padded_file_is_refused_not_a_traceback(keys, lines, tmp_
 def test_lines_after_the_end_are_refused(keys, lines, tmp_path):
     lines.append(dict(event(lines, 12), position=13))
     assert "after the end line" in str(verify_lines(keys, lines, tmp_path))
+
+
+def test_a_rewrite_by_someone_holding_the_keys_is_caught_by_an_archived_head(db, keys, pg_app, signed, tmp_path):
+    """A seizer with the master key can rewrite the log, re-chain it and re-sign every head;
+    only a head kept outside the server then contradicts the new history."""
+    from infra.audit import run_verify
+
+    archived = tmp_path / "heads.jsonl"
+    archived.write_text(json.dumps(signed.as_json()) + "\n")
+    sql(db, "DELETE FROM {s}.svodka_events WHERE notification_id = 9")  # the rejection disappears
+    sql(db, "DROP TABLE {s}.audit_chain, {s}.audit_chain_tracking, {s}.audit_heads")
+    path = tmp_path / "log.jsonl"
+    assert asyncio.run(export(db, pg_app, keys, path, figures=False)).divergence is None
+    assert verify_file(path, key=public_key(keys)).events == 11  # consistent with itself
+
+    with pytest.raises(Diverged) as caught:
+        verify_file(path, key=public_key(keys), extra_heads=[signed.as_json()])
+    assert caught.value.position == 12 and "contradicts the head" in str(caught.value)
+    pinned = base64.b64encode(public_key(keys)).decode()
+    assert run_verify(path, pinned, None, archived) == 1

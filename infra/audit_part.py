@@ -65,12 +65,14 @@ async def chain_part(svc: Services) -> None:
             conn = await asyncpg.connect(svc.db.url)
             try:
                 await chain.create_tables(conn)
-                signed = float("-inf")
+                signed_position, signed_at = None, float("-inf")
                 while True:
                     await chain.catch_up(conn)
-                    if time.monotonic() - signed >= HEAD_EVERY_SECONDS:
-                        await chain.publish_head(conn, signer)
-                        signed = time.monotonic()
+                    if time.monotonic() - signed_at >= HEAD_EVERY_SECONDS:
+                        head = await chain.publish_head(conn, signer)
+                        # Only a new head restarts the wait: the first event after a quiet spell is signed at once.
+                        if head is not None and head.position != signed_position:
+                            signed_position, signed_at = head.position, time.monotonic()
                     await asyncio.sleep(POLL_SECONDS)
             finally:
                 await conn.close()

@@ -85,17 +85,22 @@ def test_the_serving_part_follows_the_log_and_signs_heads(db, keys, pg_app, monk
     from infra.bootstrap import Services
 
     monkeypatch.setattr(audit_part, "POLL_SECONDS", 0.05)
-    monkeypatch.setattr(audit_part, "HEAD_EVERY_SECONDS", 0.0)
+    monkeypatch.setattr(audit_part, "HEAD_EVERY_SECONDS", 2.0)
     svc = Services(settings=None, db=db, keys=keys, app=pg_app)
-    pg_app.submit(detention("1", "Moscow", 3))
 
     async def serve_briefly() -> None:
         part = asyncio.create_task(audit_part.chain_part(svc))
-        await asyncio.sleep(0.5)
+        await asyncio.sleep(0.3)  # an empty log: nothing to sign, and the wait must not start
+        await asyncio.to_thread(pg_app.submit, detention("1", "Moscow", 3))
+        await asyncio.sleep(0.6)  # signed at once
         await asyncio.to_thread(pg_app.submit, detention("2", "Kursk", 1))
-        await asyncio.sleep(0.5)
+        await asyncio.sleep(0.2)  # not yet: at most one head per interval
+        heads.append(fetch(db, "SELECT position FROM {s}.audit_heads ORDER BY id"))
+        await asyncio.sleep(2.2)
         part.cancel()
         await asyncio.gather(part, return_exceptions=True)
 
+    heads: list = []
     asyncio.run(serve_briefly())
+    assert heads == [[(1,)]]
     assert fetch(db, "SELECT position FROM {s}.audit_heads ORDER BY id") == [(1,), (2,)]

@@ -11,7 +11,7 @@ from starlette.middleware.cors import CORSMiddleware
 
 from api import audit, checkpoints, errors, export, health, intake, metrics, moderation, regions, stats
 from api.auth import Tokens
-from api.cache import RenderCache
+from api.cache import CachedReads, RenderCache
 from api.context import ApiConfig
 from api.dashboard import router as dashboard
 from api.group_commit import GroupCommit
@@ -68,6 +68,9 @@ def create_app(config: ApiConfig) -> FastAPI:
         description=DESCRIPTION,
         version="0.1.0",
         lifespan=lifespan,
+        # /metrics is svodka's telemetry; FastAPI's own would look up OpenTelemetry on every
+        # request and log exception messages, which can quote what a user sent.
+        telemetry={"tracing": False, "metrics": False, "logs": False},
     )
     app.state.config = config
     app.state.metrics = metrics_
@@ -77,6 +80,7 @@ def create_app(config: ApiConfig) -> FastAPI:
     app.include_router(dashboard)  # the public page at /, with its two static files
     # Added innermost first: CORS sees every answer, telemetry times everything below it.
     app.add_middleware(BodyLimit, limit=config.max_body_bytes)
+    app.add_middleware(CachedReads, cache=lambda: getattr(getattr(app.state, "api", None), "cache", None))
     app.add_middleware(Telemetry, metrics=metrics_)
     # Public reads are for anyone's dashboard; writes need a token and stay same-origin.
     app.add_middleware(CORSMiddleware, allow_origins=["*"], allow_methods=["GET"], allow_headers=["If-None-Match"],

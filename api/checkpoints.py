@@ -76,4 +76,6 @@ async def checkpoints(
         )
         return as_of, out.model_dump_json().encode()
 
-    return await state.cache.serve(request, f"checkpoints|{at.isoformat()}|{code or ''}", "application/json", render)
+    key = f"checkpoints|{at.isoformat()}|{code or ''}"
+    # Without active_at the answer follows the clock: the same URL must be routed again.
+    return await state.cache.serve(request, key, "application/json", render, by_url=active_at is not None)

@@ -64,7 +64,7 @@ class Filter:
         return f"{self.kind}|{self.date_from or ''}|{self.date_to or ''}|{self.region or ''}|{self.city or ''}|{at}"
 
 
-def figures_filter(
+async def figures_filter(
     request: Request,
     kind: KindName = "detention",
     date_from: Annotated[date | None, Query(alias="from", description="First local day, inclusive.")] = None,

@@ -1,0 +1,67 @@
+"""Intake benchmark: reports/s through POST /v1/reports, group commit vs one save per request.
+
+    DATABASE_URL=postgresql://postgres@127.0.0.1:5432/test python bench/api_intake.py [--seconds 5]
+
+Goal: >= 2,000 reports/s and >= 2x the baseline (one Application.save per request), 64
+concurrent clients. Every 201 is checked afterwards to be in the event store.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+import psycopg
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench.api_load import OPERATOR, database_url, load, scratch_schema, server  # noqa: E402
+
+CITIES = ("Москва", "Санкт-Петербург", "Екатеринбург", "Новосибирск", "Курск")
+
+
+def measure(url: str, key: bytes, label: str, seconds: float, clients: int, **overrides) -> tuple[float, float]:
+    when = (datetime.now(timezone.utc) - timedelta(hours=1)).isoformat()
+    acknowledged: set[str] = set()
+    phase = ["warm"]
+
+    def request(i: int):
+        body = {"kind": "detention", "city": CITIES[i % len(CITIES)], "occurred_at": when, "detained": 1 + i % 9}
+        headers = {"Authorization": f"Bearer {OPERATOR}", "Idempotency-Key": f"{phase[0]}-{i}",
+                   "Content-Type": "application/json"}
+        return "POST", f"{base}/v1/reports", headers, json.dumps(body).encode()
+
+    def answered(status: int, payload: bytes) -> None:
+        if status == 201:
+            acknowledged.add(json.loads(payload)["id"])
+
+    with scratch_schema(url) as schema, server(url, schema, key, **overrides) as base:
+        load(request, connections=clients, seconds=1)  # warm up
+        phase[0] = "run"
+        run = load(request, connections=clients, seconds=seconds, on_answer=answered)
+        assert set(run.statuses) == {201}, run.statuses
+        with psycopg.connect(url) as conn:
+            stored = {str(r[0]) for r in conn.execute(f'SELECT originator_id FROM "{schema}".svodka_events')}
+    missing = acknowledged - stored
+    assert not missing, f"{len(missing)} acknowledged reports are not in the store"
+    print(f"{label:13} {run.rate:7.0f} reports/s  p99 {run.p99_ms:6.1f} ms  ({run.requests} durable)")
+    return run.rate, run.p99_ms
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--seconds", type=float, default=5)
+    parser.add_argument("--clients", type=int, default=64)
+    args = parser.parse_args()
+    url, key = database_url(), os.urandom(32)
+    baseline, _ = measure(url, key, "one-save", args.seconds, args.clients, commit_batch_max=1)
+    grouped, _ = measure(url, key, "group-commit", args.seconds, args.clients)
+    print(f"group commit / one save per request: {grouped / baseline:.1f}x")
+
+
+if __name__ == "__main__":
+    main()

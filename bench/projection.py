@@ -1,0 +1,171 @@
+"""Projection benchmark: catch-up throughput, replay time, memory, the library baseline, and
+live lag, all in one run on one machine, so the ratios compare like with like.
+
+    DATABASE_URL=postgresql://postgres@127.0.0.1:5432/test python -m bench.projection
+
+Not a test: it times things. See docs/BENCHMARKS.md for the figures and how to read them.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import multiprocessing
+import os
+import threading
+import time
+from datetime import datetime, timedelta, timezone
+
+import psycopg
+
+from bench.projection_baseline import run_baseline
+from bench.projection_data import KEYS, ensure_log
+from domain.application import NewReport
+from infra.bootstrap import build_application, storage_env
+from infra.crypto import MemoryKeyStore
+from infra.database import Database
+from projections import schema
+from projections.projector import Projector, connect
+from projections.replay import replay
+
+
+def rss_mb() -> float:
+    with open("/proc/self/status") as status:
+        for line in status:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    return 0.0
+
+
+def fresh_schema(url: str, name: str, keep: bool) -> Database:
+    with psycopg.connect(url, autocommit=True) as conn:
+        if not keep:
+            conn.execute(f"DROP SCHEMA IF EXISTS {name} CASCADE")
+        conn.execute(f"CREATE SCHEMA IF NOT EXISTS {name}")
+    return Database(url, name)
+
+
+async def catch_up(db: Database, mapper, events: int) -> dict:
+    conn = await connect(db.url, db.schema)
+    reader = await connect(db.url, db.schema, "bench-reader")
+    built = await ensure_log(conn, events)
+    await schema.drop(conn, schema.LIVE)
+    await schema.create(conn)
+    memory = [rss_mb()]
+    started = time.perf_counter()
+    count = await Projector(mapper).catch_up(conn, reader=reader, progress=lambda n: memory.append(rss_mb()))
+    seconds = time.perf_counter() - started
+    await conn.close()
+    await reader.close()
+    return dict(built=built, events=count, seconds=seconds, rate=count / seconds, rss=memory)
+
+
+def baseline(db: Database, events: int) -> float:
+    env = {**storage_env(KEYS), **db.eventsourcing_env()}
+    return run_baseline(env, events)
+
+
+def lag(url: str, seconds: float, rate: int) -> dict:
+    """Reports arrive at `rate`/s from 4 threads; a projector process follows; lag per event."""
+    db = fresh_schema(url, "bench_projection_lag", keep=False)
+    app = build_application(KEYS, db, MemoryKeyStore())
+    follower = multiprocessing.get_context("spawn").Process(target=_follow, args=(db.url, db.schema), daemon=True)
+    follower.start()
+    polls: list[tuple[float, int]] = []
+    stop = threading.Event()
+    poller = threading.Thread(target=_poll, args=(db, polls, stop))
+    poller.start()
+    per_thread, threads = rate / 4, []
+    began = time.time()
+    for t in range(4):
+        threads.append(threading.Thread(target=_write, args=(app, t, per_thread, began + seconds)))
+        threads[-1].start()
+    for thread in threads:
+        thread.join()
+    time.sleep(2)
+    stop.set()
+    poller.join()
+    follower.terminate()
+    notes = app.recorder.select_notifications(start=None, limit=10**7)
+    lags = []
+    for note in notes:
+        recorded = app.mapper.to_domain_event(note).timestamp.timestamp()
+        seen = next((at for at, position in polls if position >= note.id), None)
+        lags.append((seen if seen is not None else float("inf")) - recorded)
+    lags.sort()
+    app.close()
+    achieved = len(notes) / seconds
+    return dict(events=len(lags), achieved=achieved, p50=lags[len(lags) // 2], p99=lags[int(len(lags) * 0.99)], max=lags[-1])
+
+
+def _follow(url: str, db_schema: str) -> None:
+    mapper = build_application(KEYS, None).mapper
+    asyncio.run(Projector(mapper).follow(url, db_schema, poll=1.0))
+
+
+def _poll(db: Database, polls: list, stop: threading.Event) -> None:
+    with db.connect(autocommit=True) as conn:
+        while not stop.is_set():
+            row = conn.execute("SELECT position FROM rm_tracking").fetchone() if _exists(conn) else None
+            polls.append((time.time(), row[0] if row else 0))
+            time.sleep(0.005)
+
+
+def _exists(conn) -> bool:
+    return conn.execute("SELECT to_regclass('rm_tracking') IS NOT NULL").fetchone()[0]
+
+
+def _write(app, thread: int, per_second: float, until: float) -> None:
+    sent, began = 0, time.time()
+    while time.time() < until:
+        due = began + sent / per_second
+        if due > time.time():
+            time.sleep(due - time.time())
+        app.submit(
+            NewReport(
+                kind="detention", channel="operator", client_ref=f"{thread}-{sent}",
+                occurred_at=datetime.now(timezone.utc) - timedelta(minutes=5), city="Moscow", detained=1 + sent % 9,
+            )  # fmt: skip
+        )
+        sent += 1
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--events", type=int, default=1_000_000)
+    parser.add_argument("--baseline-events", type=int, default=20_000)
+    parser.add_argument("--lag-seconds", type=float, default=20.0)
+    parser.add_argument("--lag-rate", type=int, default=500)
+    parser.add_argument("--schema", default="bench_projection", help="kept between runs: the log is built once")
+    args = parser.parse_args()
+    url = os.environ.get("DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/test")
+
+    db = fresh_schema(url, args.schema, keep=True)
+    app = build_application(KEYS, db, MemoryKeyStore())  # creates the events table
+    ours = asyncio.run(catch_up(db, app.mapper, args.events))
+    print(f"log: {args.events:,} events, built in {ours['built']:.1f} s (0 = reused)")
+    print(f"catch-up: {ours['events']:,} events in {ours['seconds']:.1f} s = {ours['rate']:,.0f} events/s")
+    rss = ours["rss"]
+    print(f"memory (RSS): {rss[0]:.0f} MB at start, {max(rss):.0f} MB peak, {rss[-1]:.0f} MB at end")
+
+    started = time.perf_counter()
+    outcome = asyncio.run(replay(db.url, db.schema, app.mapper))
+    print(f"replay (rebuild + indexes + swap): {outcome.events:,} events in {time.perf_counter() - started:.1f} s")
+
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute(f"DROP TABLE IF EXISTS {args.schema}.bench_base_tracking, {args.schema}.base_reports, "
+                     f"{args.schema}.base_counts")  # fmt: skip
+    base = baseline(db, args.baseline_events)
+    print(f"library ProjectionRunner: {base:,.0f} events/s over {args.baseline_events:,} events")
+    print(f"ratio: {ours['rate'] / base:.1f}x")
+    app.close()
+
+    live = lag(url, args.lag_seconds, args.lag_rate)
+    print(
+        f"live lag at {live['achieved']:.0f} reports/s ({live['events']:,} events): "
+        f"p50 {live['p50'] * 1000:.0f} ms, p99 {live['p99'] * 1000:.0f} ms, max {live['max'] * 1000:.0f} ms"
+    )
+
+
+if __name__ == "__main__":
+    main()

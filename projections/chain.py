@@ -114,7 +114,7 @@ def public_facts(event: Any, pseudonymize: Callable[[str | None], str | None]) -
 
 
 class ChainRewound(RuntimeError):
-    pass
+    """The chain's position is behind a head already signed: someone rewound the log or the chain."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -156,7 +156,8 @@ class Chain:
         """Chain one batch; entries and the tracking row commit together (exactly once). Returns count."""
         s = self.schema
         async with conn.transaction():
-            # FOR UPDATE: a second chainer waits here instead of writing a fork.
+            # FOR UPDATE: a second chainer waits here instead of writing a fork. Reading `> position`
+            # skips nothing because the library inserts under a table lock (see projections/projector.py).
             position, prev, prev_facts = await conn.fetchrow(
                 f"SELECT position, hash, facts_hash FROM {s}.audit_chain_tracking FOR UPDATE"
             )

@@ -28,6 +28,8 @@ from projections import schema
 from projections.projector import Projector, connect
 from projections.replay import replay
 
+WRITERS = 8
+
 
 def rss_mb() -> float:
     with open("/proc/self/status") as status:
@@ -45,19 +47,30 @@ def fresh_schema(url: str, name: str, keep: bool) -> Database:
     return Database(url, name)
 
 
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU of a process on this machine (a PostgreSQL backend, here)."""
+    with open(f"/proc/{pid}/stat") as stat:
+        fields = stat.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 async def catch_up(db: Database, mapper, events: int) -> dict:
     conn = await connect(db.url, db.schema)
     reader = await connect(db.url, db.schema, "bench-reader")
     built = await ensure_log(conn, events)
     await schema.drop(conn, schema.LIVE)
     await schema.create(conn)
+    backends = [await c.fetchval("SELECT pg_backend_pid()") for c in (conn, reader)]
+    local = all(os.path.exists(f"/proc/{pid}") for pid in backends)  # a server on this machine
     memory = [rss_mb()]
-    started = time.perf_counter()
+    server = sum(cpu_seconds(pid) for pid in backends) if local else 0.0
+    started, cpu = time.perf_counter(), time.process_time()
     count = await Projector(mapper).catch_up(conn, reader=reader, progress=lambda n: memory.append(rss_mb()))
-    seconds = time.perf_counter() - started
+    seconds, cpu = time.perf_counter() - started, time.process_time() - cpu
+    server = sum(cpu_seconds(pid) for pid in backends) - server if local else float("nan")
     await conn.close()
     await reader.close()
-    return dict(built=built, events=count, seconds=seconds, rate=count / seconds, rss=memory)
+    return dict(built=built, events=count, seconds=seconds, rate=count / seconds, rss=memory, cpu=cpu, server=server)
 
 
 def baseline(db: Database, events: int) -> float:
@@ -66,18 +79,21 @@ def baseline(db: Database, events: int) -> float:
 
 
 def lag(url: str, seconds: float, rate: int) -> dict:
-    """Reports arrive at `rate`/s from 4 threads; a projector process follows; lag per event."""
+    """Reports arrive at `rate`/s from WRITERS threads; a projector process follows; lag per event."""
     db = fresh_schema(url, "bench_projection_lag", keep=False)
     app = build_application(KEYS, db, MemoryKeyStore())
     follower = multiprocessing.get_context("spawn").Process(target=_follow, args=(db.url, db.schema), daemon=True)
     follower.start()
+    with db.connect(autocommit=True) as conn:
+        while not _exists(conn):  # the follower is up (imports take a while in a fresh process)
+            time.sleep(0.05)
     polls: list[tuple[float, int]] = []
     stop = threading.Event()
     poller = threading.Thread(target=_poll, args=(db, polls, stop))
     poller.start()
-    per_thread, threads = rate / 4, []
+    per_thread, threads = rate / WRITERS, []
     began = time.time()
-    for t in range(4):
+    for t in range(WRITERS):
         threads.append(threading.Thread(target=_write, args=(app, t, per_thread, began + seconds)))
         threads[-1].start()
     for thread in threads:
@@ -145,6 +161,10 @@ def main() -> None:
     ours = asyncio.run(catch_up(db, app.mapper, args.events))
     print(f"log: {args.events:,} events, built in {ours['built']:.1f} s (0 = reused)")
     print(f"catch-up: {ours['events']:,} events in {ours['seconds']:.1f} s = {ours['rate']:,.0f} events/s")
+    print(
+        f"  CPU: projector {ours['cpu']:.1f} s, its PostgreSQL backends {ours['server']:.1f} s "
+        f"({ours['events'] / ours['cpu']:,.0f} events per projector CPU-second)"
+    )
     rss = ours["rss"]
     print(f"memory (RSS): {rss[0]:.0f} MB at start, {max(rss):.0f} MB peak, {rss[-1]:.0f} MB at end")
 

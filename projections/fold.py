@@ -11,12 +11,17 @@ flood from one pseudonym cannot move the public figures however fast it arrives.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import date, datetime
+from operator import attrgetter
+from typing import TYPE_CHECKING
 from uuid import UUID
 
 from domain.report import Report
-from domain.reporter import Reporter, reporter_id
+from domain.reporter import Reporter
+
+if TYPE_CHECKING:
+    from projections.memory import State
 
 FLOOD_LIMIT = 10  # reports per pseudonym per clock hour that count before review
 OPEN = ("unreviewed", "verified")
@@ -76,28 +81,72 @@ def hour_of(at: datetime) -> datetime:
     return at.replace(minute=0, second=0, microsecond=0)
 
 
+REPORT_COLUMNS = [f.name for f in fields(ReportRow)]
+REPORTER_COLUMNS = [f.name for f in fields(ReporterRow)]
+# attrgetter, not dataclasses.astuple: astuple deep-copies every field.
+report_tuple = attrgetter(*REPORT_COLUMNS)
+reporter_tuple = attrgetter(*REPORTER_COLUMNS)
+
+
+@dataclass(frozen=True)
+class Changes:
+    """One batch's writes as plain tuples, taken when its fold ends: the next batch folds on
+    into the same rows while these are still being written."""
+
+    position: int
+    recorded_at: datetime | None
+    clock: datetime | None
+    fresh: list[tuple]  # reports submitted in the batch: inserted
+    reports: list[tuple]  # reports changed: merged
+    reporters: list[tuple]
+    abuse: list[tuple]
+    ledger: list[tuple]
+    confirmations: list[tuple]
+    counts: list[tuple]
+    touched: set[UUID]  # rows memory must keep until this commits
+    touched_abuse: set[tuple[str, datetime]]
+
+
 @dataclass
 class Fold:
-    """Folds events in log order into rows loaded for them; collects what to write."""
+    """Folds one batch of events, in log order, into the state; collects what to write."""
 
-    reports: dict[UUID, ReportRow]
-    reporters: dict[UUID, ReporterRow]
-    abuse: dict[tuple[str, datetime], list[int]]  # (pseudonym, hour) -> [submitted, rejected]
-    clock: datetime | None = None
+    state: State
+    # For each pseudonym blocked or unblocked in this batch: every report it ever sent.
+    block_targets: dict[str, set[UUID]] = field(default_factory=dict)
     counts: dict[Cell, list[int]] = field(default_factory=dict)  # net [reports, detained]
     ledger: list[tuple] = field(default_factory=list)
     confirmations: list[tuple[UUID, datetime]] = field(default_factory=list)
+    fresh: set[UUID] = field(default_factory=set)  # submitted in this batch: inserted, not merged
     dirty_reports: set[UUID] = field(default_factory=set)
-    dirty_reporters: set[UUID] = field(default_factory=set)
+    dirty_reporters: set[str] = field(default_factory=set)
     dirty_abuse: set[tuple[str, datetime]] = field(default_factory=set)
     position: int = 0
     recorded_at: datetime | None = None
 
+    def changes(self) -> Changes:
+        state = self.state
+        reports = state.reports
+        return Changes(
+            position=self.position,
+            recorded_at=self.recorded_at,
+            clock=state.clock,
+            fresh=[report_tuple(reports[i]) for i in self.fresh],
+            reports=[report_tuple(reports[i]) for i in self.dirty_reports - self.fresh],
+            reporters=[reporter_tuple(state.reporters[n]) for n in self.dirty_reporters],
+            abuse=[(*key, *state.abuse[key]) for key in self.dirty_abuse],
+            ledger=self.ledger,
+            confirmations=self.confirmations,
+            counts=[(*cell, r, d) for cell, (r, d) in self.counts.items() if r or d],
+            touched=self.dirty_reports,
+            touched_abuse=self.dirty_abuse,
+        )
+
     def apply(self, position: int, event: object) -> None:
         at: datetime = event.timestamp  # type: ignore[attr-defined]
         self.position, self.recorded_at = position, at
-        if self.clock is None or at > self.clock:
-            self.clock = at
+        if self.state.clock is None or at > self.state.clock:
+            self.state.clock = at
         handler = HANDLERS.get(type(event))
         if handler is None:
             return  # an event the read model does not use (e.g. a future kind) still advances
@@ -112,23 +161,32 @@ class Fold:
             old, new = before.get(row.id), row.counted()
             if old == new:
                 continue
-            for counted, sign in ((old, -1), (new, 1)):
-                if counted is not None:
-                    cell, detained = counted
-                    entry = change.setdefault(cell, [0, 0])
-                    entry[0] += sign
-                    entry[1] += sign * detained
+            if old is not None:
+                entry = change.setdefault(old[0], [0, 0])
+                entry[0] -= 1
+                entry[1] -= old[1]
+            if new is not None:
+                entry = change.setdefault(new[0], [0, 0])
+                entry[0] += 1
+                entry[1] += new[1]
+        if not change:
+            return
+        clock, counts, ledger = self.state.clock, self.counts, self.ledger
         for cell, (reports, detained) in change.items():
             if reports or detained:
-                total = self.counts.setdefault(cell, [0, 0])
-                total[0] += reports
-                total[1] += detained
-                self.ledger.append((position, self.clock, *cell, reports, detained))
+                total = counts.get(cell)
+                if total is None:
+                    counts[cell] = [reports, detained]
+                else:
+                    total[0] += reports
+                    total[1] += detained
+                ledger.append((position, clock, *cell, reports, detained))
 
     # -- reports ---------------------------------------------------------------------
 
     def _row(self, event: object, before: dict) -> ReportRow:
-        row = self.reports[event.originator_id]  # type: ignore[attr-defined]
+        reports = self.state.reports
+        row = reports[event.originator_id] = reports.pop(event.originator_id)  # type: ignore[attr-defined]
         before[row.id] = row.counted()
         row.version = event.originator_version  # type: ignore[attr-defined]
         return row
@@ -137,18 +195,21 @@ class Fold:
         held, blocked = False, False
         if e.reporter:
             key = (e.reporter, hour_of(at))
-            tally = self.abuse.setdefault(key, [0, 0])
+            tally = self.state.abuse.setdefault(key, [0, 0])
             tally[0] += 1
             self.dirty_abuse.add(key)
             held = tally[0] > FLOOD_LIMIT
-            reporter = self.reporters.get(reporter_id(e.reporter))
+            reporter = self.state.reporters.get(e.reporter)
             blocked = reporter is not None and reporter.blocked
+            if e.reporter in self.block_targets:
+                self.block_targets[e.reporter].add(e.originator_id)
         row = ReportRow(
             e.originator_id, e.originator_version, e.kind, e.channel, e.reporter, e.region,
             e.city, date.fromisoformat(e.local_day), e.occurred_at, e.detained, e.coarse_lat,
             e.coarse_lon, "unreviewed", at, held, blocked, 0, at, None,
         )  # fmt: skip
-        self.reports[row.id] = row
+        self.state.reports[row.id] = row
+        self.fresh.add(row.id)
         before[row.id] = None
         return [row]
 
@@ -170,7 +231,7 @@ class Fold:
         row.ended_at = row.ended_at or at
         if row.status == "rejected" and row.reporter:
             key = (row.reporter, hour_of(row.submitted_at))
-            self.abuse.setdefault(key, [0, 0])[1] += 1
+            self.state.abuse.setdefault(key, [0, 0])[1] += 1
             self.dirty_abuse.add(key)
         return [row]
 
@@ -189,25 +250,31 @@ class Fold:
     # -- reporters ---------------------------------------------------------------------
 
     def registered(self, e: Reporter.Registered, at: datetime, before: dict) -> list[ReportRow]:
-        self.reporters[e.originator_id] = ReporterRow(e.originator_id, e.pseudonym, False, False)
-        self.dirty_reporters.add(e.originator_id)
+        self.state.reporters[e.pseudonym] = ReporterRow(e.originator_id, e.pseudonym, False, False)
+        self.state.names[e.originator_id] = e.pseudonym
+        self.dirty_reporters.add(e.pseudonym)
         return []
 
     def blocked(self, e: object, at: datetime, before: dict) -> list[ReportRow]:
         """Block and unblock move every report of the pseudonym, from this event on."""
-        reporter = self.reporters[e.originator_id]  # type: ignore[attr-defined]
+        reporter = self._reporter(e)
         reporter.blocked = isinstance(e, Reporter.Blocked)
-        self.dirty_reporters.add(reporter.id)
-        touched = [r for r in self.reports.values() if r.reporter == reporter.pseudonym]
+        touched = [self.state.reports[i] for i in self.block_targets[reporter.pseudonym]]
         for row in touched:
             before[row.id] = row.counted()
             row.reporter_blocked = reporter.blocked
         return touched
 
     def forgotten(self, e: Reporter.Forgotten, at: datetime, before: dict) -> list[ReportRow]:
-        self.reporters[e.originator_id].forgotten = True
-        self.dirty_reporters.add(e.originator_id)
+        self._reporter(e).forgotten = True
         return []
+
+    def _reporter(self, e: object) -> ReporterRow:
+        pseudonym = self.state.names[e.originator_id]  # type: ignore[attr-defined]
+        reporter = self.state.reporters[pseudonym]
+        assert reporter is not None, "a reporter event before the reporter was registered"
+        self.dirty_reporters.add(pseudonym)
+        return reporter
 
 
 HANDLERS = {

@@ -13,17 +13,22 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import asyncpg
 from eventsourcing.persistence import Mapper, StoredEvent
 
+from domain.reporter import Reporter
 from projections import schema, store
+from projections.fold import Changes
+from projections.memory import State
 
 log = logging.getLogger("svodka.projector")
 EVENTS = "svodka_events"
 CHANNEL = "svodka_events"  # the library NOTIFYs this channel in every insert transaction
 LOCK = "SELECT pg_try_advisory_lock(hashtext(current_schema() || ':svodka projector'))"
+BLOCKS = (Reporter.Blocked, Reporter.Unblocked)
+SLICE = 250  # events decoded or folded between chances for the pending write to progress
 
 
 class Overtaken(RuntimeError):
@@ -44,57 +49,105 @@ def decode(mapper: Mapper, rows: list) -> list[object]:
 class Projector:
     mapper: Mapper
     prefix: str = schema.LIVE
-    batch_size: int = 2000
-    # Called after the batch is written and before it commits; tests inject faults here.
+    batch_size: int = 5000
+    # Called after a batch is written and before it commits; tests inject faults here.
     before_commit: Callable[[int], Awaitable[None]] | None = None
+    memory: int = 50_000  # report rows kept in memory between batches
+    _state: State | None = field(default=None, init=False, repr=False)
+    _state_at: tuple[int, int] | None = field(default=None, init=False, repr=False)  # (table oid, position)
 
-    async def step(self, conn: asyncpg.Connection, stop: int | None = None) -> int:
-        """Fold the next batch (up to notification `stop`); return how many events it held."""
+    async def catch_up(
+        self,
+        conn: asyncpg.Connection,
+        stop: int | None = None,
+        progress: Callable[[int], None] | None = None,
+        *,
+        reader: asyncpg.Connection | None = None,
+    ) -> int:
+        """Fold every event after the tracking position (up to notification `stop`).
+
+        Each batch commits on `conn` in its own transaction. Given a second connection
+        `reader`, the next batch is read, decoded and folded while the previous one is still
+        being written, so Python and PostgreSQL work at the same time.
+        """
+        reader = reader or conn
+        p = self.prefix
+        pending: asyncio.Task | None = None
+        inflight: Changes | None = None  # what `pending` writes: memory keeps those rows
+        total = 0
+        try:
+            table, position, clock = await reader.fetchrow(f"SELECT tableoid::int, position, clock FROM {p}tracking")
+            if self._state is None or self._state_at != (table, position):
+                self._state = await store.remember(reader, p, clock, self.memory)
+            state = self._state
+            rows = await self._read(reader, position, stop)
+            while rows:
+                events = await self._decode(rows)
+                if reader is conn or any(type(e) in BLOCKS for e in events):
+                    # A block reads every report of a pseudonym, some perhaps in the pending batch.
+                    pending, inflight = await _settled(pending), None
+                state.trim(inflight.touched if inflight else set(), inflight.touched_abuse if inflight else set())
+                fold = await store.load(reader, p, events, state)
+                for i, (row, event) in enumerate(zip(rows, events, strict=True)):
+                    fold.apply(row[0], event)
+                    if i % SLICE == SLICE - 1:
+                        await asyncio.sleep(0)  # let the pending write make progress
+                changes = fold.changes()
+                await _settled(pending)
+                pending, inflight = asyncio.create_task(self._commit(conn, table, position, changes)), changes
+                position = changes.position
+                total += len(rows)
+                if progress is not None:
+                    progress(len(rows))
+                if reader is conn:
+                    pending, inflight = await _settled(pending), None
+                rows = await self._read(reader, position, stop)
+            await _settled(pending)
+        except BaseException:
+            self._state = None  # memory may hold changes that did not commit
+            if pending is not None:
+                pending.cancel()
+                await asyncio.gather(pending, return_exceptions=True)
+            raise
+        return total
+
+    async def _commit(self, conn: asyncpg.Connection, table: int, position: int, changes: Changes) -> None:
         p = self.prefix
         async with conn.transaction():
             # FOR UPDATE: a second writer (a lost lock, a replay's swap) waits here, not midway.
-            position, clock = await conn.fetchrow(f"SELECT position, clock FROM {p}tracking FOR UPDATE")
-            rows = await self._read(conn, position, stop)
-            if not rows:
-                return 0
-            events = decode(self.mapper, rows)
-            fold = await store.load(conn, p, events, clock)
-            for row, event in zip(rows, events, strict=True):
-                fold.apply(row[0], event)
-            await store.write(conn, p, fold)
+            found = await conn.fetchrow(f"SELECT tableoid::int, position FROM {p}tracking FOR UPDATE")
+            if tuple(found) != (table, position):
+                raise Overtaken(f"the read model moved from {position} to {found[1]} under this projector")
+            await store.write(conn, p, changes)
             if self.before_commit is not None:
-                await self.before_commit(fold.position)
-            done = await conn.execute(
-                f"UPDATE {p}tracking SET position = $1, recorded_at = $2, clock = $3 WHERE position = $4",
-                fold.position,
-                fold.recorded_at,
-                fold.clock,
-                position,
+                await self.before_commit(changes.position)
+            await conn.execute(
+                f"UPDATE {p}tracking SET position = $1, recorded_at = $2, clock = $3",
+                changes.position,
+                changes.recorded_at,
+                changes.clock,
             )
-            if done != "UPDATE 1":
-                raise Overtaken(f"tracking left position {position} during the batch")
-        return len(rows)
+        self._state_at = (table, changes.position)
+
+    async def _decode(self, rows: list) -> list[object]:
+        events: list[object] = []
+        for start in range(0, len(rows), SLICE):
+            events.extend(decode(self.mapper, rows[start : start + SLICE]))
+            await asyncio.sleep(0)  # let the pending write make progress
+        return events
 
     async def _read(self, conn: asyncpg.Connection, position: int, stop: int | None) -> list:
-        if await conn.fetchval("SELECT to_regclass($1)", EVENTS) is None:
-            return []  # the application has not created its table yet
         upto = "" if stop is None else f"AND notification_id <= {int(stop)}"
-        return await conn.fetch(
-            "SELECT notification_id, originator_id, originator_version, topic, state "
-            f"FROM {EVENTS} WHERE notification_id > $1 {upto} ORDER BY notification_id LIMIT $2",
-            position,
-            self.batch_size,
-        )
-
-    async def catch_up(
-        self, conn: asyncpg.Connection, stop: int | None = None, progress: Callable[[int], None] | None = None
-    ) -> int:
-        total = 0
-        while count := await self.step(conn, stop):
-            total += count
-            if progress is not None:
-                progress(count)
-        return total
+        try:
+            async with conn.transaction():  # a savepoint inside a caller's transaction
+                return await conn.fetch(
+                    "SELECT notification_id, originator_id, originator_version, topic, state "
+                    f"FROM {EVENTS} WHERE notification_id > $1 {upto} ORDER BY notification_id LIMIT $2",
+                    position,
+                    self.batch_size,
+                )
+        except asyncpg.UndefinedTableError:
+            return []  # the application has not created its table yet
 
     async def follow(self, url: str, db_schema: str, *, poll: float = 1.0, standby: float = 1.0) -> None:
         """Run until cancelled: hold the advisory lock (or wait as a hot standby) and fold new
@@ -106,22 +159,30 @@ class Projector:
                     while not await conn.fetchval(LOCK):
                         await asyncio.sleep(standby)
                     log.info("projector active", extra={"schema": db_schema})
-                    await self._follow(conn, poll)
+                    reader = await connect(url, db_schema, "svodka-projector-reader")
+                    try:
+                        await self._follow(conn, reader, poll)
+                    finally:
+                        await reader.close()
                 finally:
                     await conn.close()  # closing the session releases the advisory lock
             except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError, Overtaken) as error:
-                log.warning("projector lost its connection; retrying", extra={"error": str(error)})
+                log.warning("projector interrupted; resuming", extra={"error": str(error)})
                 await asyncio.sleep(standby)
 
-    async def _follow(self, conn: asyncpg.Connection, poll: float) -> None:
+    async def _follow(self, conn: asyncpg.Connection, reader: asyncpg.Connection, poll: float) -> None:
         await schema.create(conn, self.prefix)
         woken = asyncio.Event()
         await conn.add_listener(CHANNEL, lambda *_: woken.set())
         while True:
             woken.clear()
-            while await self.step(conn) == self.batch_size:
-                pass
+            await self.catch_up(conn, reader=reader)
             try:
                 await asyncio.wait_for(woken.wait(), poll)
             except TimeoutError:
                 pass
+
+
+async def _settled(task: asyncio.Task | None) -> None:
+    if task is not None:
+        await task

@@ -63,7 +63,11 @@ async def replay(
         await schema.drop(conn, STAGING)
         await schema.create(conn, STAGING, indexes=False)
         projector = Projector(mapper, prefix=STAGING, batch_size=batch_size)
-        events = await projector.catch_up(conn, stop, progress)
+        reader = await connect(url, db_schema, "svodka-replay-reader")
+        try:
+            events = await projector.catch_up(conn, stop, progress, reader=reader)
+        finally:
+            await reader.close()
         await schema.create_indexes(conn, STAGING)
         if verify:
             outcome = await _compare(conn, projector, live, progress)

@@ -13,8 +13,7 @@ from projections.queries import Stats
 
 def stats_url(view: View, base: str) -> str:
     """The API question whose answer this page's figures are, so the script can ask it again."""
-    query = urlencode({"kind": "detention", "from": view.date_from.isoformat(), "to": view.date_to.isoformat()})
-    return f"{base}/v1/stats?{query}"
+    return _url(base, "stats", {"kind": "detention", "from": view.date_from.isoformat(), "to": view.date_to.isoformat()})
 
 
 def notices(view: View, base: str) -> str:
@@ -101,18 +100,25 @@ def controls(view: View, base: str) -> str:
 
 
 def downloads(view: View, base: str) -> str:
+    """The exports, for the period shown and for all days, both as of the page's instant."""
     words = WORDS[view.lang]
-    links = "".join(
-        f'<li><a href="{escape(base)}/v1/{name}" type="{kind}">{escape(words[label])}</a></li>'
-        for name, kind, label in (
-            ("export.csv", "text/csv", "csv"),
-            ("export.geojson", "application/geo+json", "geojson"),
+    at = {"as_of": view.at.isoformat()} if view.at else {}
+    period = {"from": view.date_from.isoformat(), "to": view.date_to.isoformat(), **at}
+    items = []
+    for name, fmt, kind in (("export.csv", "CSV", "text/csv"), ("export.geojson", "GeoJSON", "application/geo+json")):
+        links = (
+            f'<a href="{escape(_url(base, name, params))}" type="{kind}">{escape(words[label].format(fmt=fmt))}</a>'
+            for label, params in (("period_file", period), ("all_file", at))
         )
-    )
+        items.append(f"<li>{' · '.join(links)}</li>")
     return (
         '<section id="downloads" aria-labelledby="h-downloads">'
         f'<h2 id="h-downloads">{escape(words["downloads"])}</h2>'
-        f"<ul>{links}</ul>"
+        f'<ul>{"".join(items)}</ul>'
         f'<p class="note">{escape(words["downloads_note"])}</p>'
         "</section>"
     )
+
+
+def _url(base: str, name: str, params: dict[str, str]) -> str:
+    return f"{base}/v1/{name}" + (f"?{urlencode(params)}" if params else "")

@@ -85,9 +85,10 @@ def test_headline_and_region_table_match_the_api(seeded, context):
     checkpoints = page.locator("#checkpoints li")
     assert checkpoints.count() == 1
     assert "Kursk" in checkpoints.inner_text() and "51.73" in checkpoints.inner_text()
-    assert page.get_attribute("a[href$='/v1/export.csv']", "href") and page.get_attribute(
-        "a[href$='/v1/export.geojson']", "href"
-    )
+    downloads = page.eval_on_selector_all("#downloads a", "links => links.map(a => a.href)")
+    assert len(downloads) == 4
+    for href in downloads:
+        assert httpx.get(href, timeout=10).status_code == 200, href
 
 
 def test_language_follows_the_browser_and_switches(seeded, browser):
@@ -131,8 +132,10 @@ def test_as_of_shows_the_figures_known_then(site, context):
     assert figures(page) == {"verified": VERIFIED, "unverified": UNVERIFIED, "reports": REPORTS}
     assert int(page.get_attribute("#headline .as-of", "data-position")) < live_position
     assert "as known at" in page.text_content(".notice.past")
-    # The API's view of the same instant agrees, and "now" is one link away.
+    # The API's view of the same instant agrees, the exports are for it too, and "now" is one link away.
     assert figures(page) == api_stats(site, as_of=then.isoformat())["total"]
+    for href in page.eval_on_selector_all("#downloads a", "links => links.map(a => a.href)"):
+        assert "as_of=" in href and httpx.get(href, timeout=10).status_code == 200, href
     page.get_by_role("link", name="Show the current figures").click()
     page.wait_for_load_state()
     assert figures(page)["verified"] == VERIFIED + 100

@@ -29,12 +29,13 @@ class Bar:
 
 
 def nice_ceiling(value: int) -> int:
-    """A round axis maximum (1, 2, 5 × 10^n) at or above the tallest bar."""
+    """A round axis maximum (1, 2, 3, 4, 5, 6 or 8 × 10^n) at or above the tallest bar, so the
+    tallest bar always fills at least half of the height."""
     if value <= 0:
         return 1
     scale = 1
     while True:
-        for step in (1, 2, 5):
+        for step in (1, 2, 3, 4, 5, 6, 8):
             if step * scale >= value:
                 return step * scale
         scale *= 10

@@ -65,7 +65,7 @@ def test_query_links_keep_the_view():
     assert view.query(lang="ru") == "?lang=ru&from=2026-11-01&to=2026-11-10&sort=region&order=asc"
 
 
-@pytest.mark.parametrize(("value", "ceiling"), [(0, 1), (1, 1), (3, 5), (7, 10), (11, 20), (1300, 2000)])
+@pytest.mark.parametrize(("value", "ceiling"), [(0, 1), (1, 1), (3, 3), (7, 8), (11, 20), (1300, 2000), (2600, 3000)])
 def test_axis_maximum_is_round(value, ceiling):
     assert nice_ceiling(value) == ceiling
 
@@ -73,9 +73,9 @@ def test_axis_maximum_is_round(value, ceiling):
 def test_chart_stacks_unverified_on_verified():
     bars = [Bar(date(2026, 11, 1), 30, 10, "1", "t"), Bar(date(2026, 11, 2), 0, 0, "2", "t")]
     svg = timeline_svg(bars, title="T", desc="D", number=str)
-    # max 40 -> axis 50 over 200 units: 120 units verified, 40 unverified above it.
-    assert 'height="120.0" fill="#1f4e8c"' in svg
-    assert 'y="50.0" width' in svg and 'height="40.0" fill="#c05a12"' in svg
+    # max 40 -> axis 40 over 200 units: 150 units verified, 50 unverified above it.
+    assert 'height="150.0" fill="#1f4e8c"' in svg
+    assert 'y="10.0" width' in svg and 'height="50.0" fill="#c05a12"' in svg
     assert svg.count("<rect") == 2  # an empty day draws no bar, but keeps its slot
 
 

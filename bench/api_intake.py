@@ -19,7 +19,7 @@ import psycopg
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.api_load import OPERATOR, database_url, load, scratch_schema, server  # noqa: E402
+from bench.api_load import OPERATOR, cpu_seconds, database_url, load, scratch_schema, server  # noqa: E402
 
 CITIES = ("Москва", "Санкт-Петербург", "Екатеринбург", "Новосибирск", "Курск")
 
@@ -33,34 +33,43 @@ def measure(url: str, key: bytes, label: str, seconds: float, clients: int, **ov
         body = {"kind": "detention", "city": CITIES[i % len(CITIES)], "occurred_at": when, "detained": 1 + i % 9}
         headers = {"Authorization": f"Bearer {OPERATOR}", "Idempotency-Key": f"{phase[0]}-{i}",
                    "Content-Type": "application/json"}
-        return "POST", f"{base}/v1/reports", headers, json.dumps(body).encode()
+        return "POST", f"{served.base}/v1/reports", headers, json.dumps(body).encode()
 
     def answered(status: int, payload: bytes) -> None:
         if status == 201:
             acknowledged.add(json.loads(payload)["id"])
 
-    with scratch_schema(url) as schema, server(url, schema, key, **overrides) as base:
+    with scratch_schema(url) as schema, server(url, schema, key, **overrides) as served:
         load(request, connections=clients, seconds=1)  # warm up
         phase[0] = "run"
+        cpu = cpu_seconds(served.pid)
         run = load(request, connections=clients, seconds=seconds, on_answer=answered)
+        cpu = cpu_seconds(served.pid) - cpu
         assert set(run.statuses) == {201}, run.statuses
         with psycopg.connect(url) as conn:
             stored = {str(r[0]) for r in conn.execute(f'SELECT originator_id FROM "{schema}".svodka_events')}
     missing = acknowledged - stored
     assert not missing, f"{len(missing)} acknowledged reports are not in the store"
-    print(f"{label:13} {run.rate:7.0f} reports/s  p99 {run.p99_ms:6.1f} ms  ({run.requests} durable)")
-    return run.rate, run.p99_ms
+    per_report = cpu / run.requests * 1000
+    print(f"{label:13} {run.rate:7.0f} reports/s  p99 {run.p99_ms:6.1f} ms  server CPU {per_report:.2f} ms/report"
+          f"  ({run.requests} durable)")
+    return run.rate, per_report
 
 
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--seconds", type=float, default=5)
     parser.add_argument("--clients", type=int, default=64)
+    parser.add_argument("--stack", choices=("auto", "pure"), default="auto",
+                        help="pure: asyncio and h11 even when uvloop and httptools are installed")
     args = parser.parse_args()
     url, key = database_url(), os.urandom(32)
-    baseline, _ = measure(url, key, "one-save", args.seconds, args.clients, commit_batch_max=1)
-    grouped, _ = measure(url, key, "group-commit", args.seconds, args.clients)
-    print(f"group commit / one save per request: {grouped / baseline:.1f}x")
+    baseline, baseline_cpu = measure(url, key, "one-save", args.seconds, args.clients, stack=args.stack,
+                                     commit_batch_max=1)
+    grouped, grouped_cpu = measure(url, key, "group-commit", args.seconds, args.clients, stack=args.stack)
+    print(f"group commit / one save per request: {grouped / baseline:.1f}x reports/s, "
+          f"{baseline_cpu / grouped_cpu:.1f}x less server CPU per report "
+          f"(one core would take {1000 / grouped_cpu:.0f} reports/s)")
 
 
 if __name__ == "__main__":

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import multiprocessing
+import os
 import socket
 import statistics
 import time
@@ -15,6 +16,7 @@ import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from pathlib import Path
 
 import aiohttp
 import httpx
@@ -51,7 +53,7 @@ def application(url: str, schema: str, master_key: bytes):
     return build_application(Keys(secret=b"s" * 32, master_key=master_key), db, PostgresKeyStore(db))
 
 
-def _serve(url: str, schema: str, master_key: bytes, port: int, overrides: dict) -> None:
+def _serve(url: str, schema: str, master_key: bytes, port: int, overrides: dict, stack: str) -> None:
     import uvicorn
 
     from api.app import create_app
@@ -67,14 +69,29 @@ def _serve(url: str, schema: str, master_key: bytes, port: int, overrides: dict)
     async def bare() -> dict[str, bool]:
         return {"ok": True}  # the baseline: a bare FastAPI endpoint returning a constant
 
-    uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning", access_log=False)
+    # "auto" is what `svodka api` runs: uvloop and httptools when installed, else asyncio and h11.
+    loop, http = ("auto", "auto") if stack == "auto" else ("asyncio", "h11")
+    uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning", access_log=False, loop=loop, http=http)
+
+
+def cpu_seconds(pid: int) -> float:
+    """CPU time (user + system) a process has used so far, from /proc: the server's cost per
+    request, which a machine shared with other work leaves comparable where wall-clock rates are not."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+@dataclass
+class Served:
+    base: str
+    pid: int
 
 
 @contextmanager
-def server(url: str, schema: str, master_key: bytes, **overrides) -> Iterator[str]:
+def server(url: str, schema: str, master_key: bytes, stack: str = "auto", **overrides) -> Iterator[Served]:
     port = free_port()
     process = multiprocessing.get_context("spawn").Process(
-        target=_serve, args=(url, schema, master_key, port, overrides), daemon=True
+        target=_serve, args=(url, schema, master_key, port, overrides, stack), daemon=True
     )
     process.start()
     base = f"http://127.0.0.1:{port}"
@@ -89,7 +106,7 @@ def server(url: str, schema: str, master_key: bytes, **overrides) -> Iterator[st
             raise RuntimeError("the benchmark server did not start")
         time.sleep(0.1)
     try:
-        yield base
+        yield Served(base, process.pid)
     finally:
         process.terminate()
         process.join(10)

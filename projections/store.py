@@ -64,16 +64,17 @@ async def _reports(conn: asyncpg.Connection, state: State, query: str, arg) -> l
 
 
 async def _abuse(conn: asyncpg.Connection, p: str, events: list[object], state: State) -> None:
-    keys = set()
+    """Tallies of hours before `abuse_from` that memory lacks (later hours are all in memory)."""
+    keys, complete = set(), state.abuse_from
     for e in events:
-        if type(e) is Report.Submitted and e.reporter:
-            keys.add((e.reporter, hour_of(e.timestamp)))
+        if type(e) is Report.Submitted:
+            if e.reporter and e.timestamp < complete:
+                keys.add((e.reporter, hour_of(e.timestamp)))
         elif type(e) is Report.Rejected:
             row = state.reports.get(e.originator_id)
-            if row is not None and row.reporter:
+            if row is not None and row.reporter and row.submitted_at < complete:
                 keys.add((row.reporter, hour_of(row.submitted_at)))
     keys -= state.abuse.keys()
-    keys = {k for k in keys if k[1] < state.abuse_from}
     if not keys:
         return
     who, hours = zip(*keys, strict=True)

@@ -69,21 +69,27 @@ def run(app, ids: list, command: tuple) -> None:
 
 @pytest.mark.slow
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(commands=st.lists(step, max_size=40), batch=st.integers(1, 8))
-def test_projected_counts_equal_a_plain_fold_of_the_same_events(db, store_app, commands, batch):
-    asyncio.run(check(db, store_app, commands, batch))
+@given(
+    commands=st.lists(step, max_size=40),
+    batch=st.integers(1, 8),
+    memory=st.integers(2, 60),  # small: rows leave memory and are read back
+    pipelined=st.booleans(),  # a second connection: the next batch folds while the last commits
+)
+def test_projected_counts_equal_a_plain_fold_of_the_same_events(db, store_app, commands, batch, memory, pipelined):
+    asyncio.run(check(db, store_app, commands, Projector(store_app.mapper, batch_size=batch, memory=memory), pipelined))
 
 
-async def check(db, app, commands: list, batch: int) -> None:
+async def check(db, app, commands: list, projector: Projector, pipelined: bool) -> None:
     conn = await connect(db.url, db.schema, "svodka-tests")
+    reader = await connect(db.url, db.schema, "svodka-tests") if pipelined else None
     try:
         await schema.drop(conn, schema.LIVE)
         await schema.create(conn)
         await conn.execute("TRUNCATE svodka_events")
-        projector, ids, instants = Projector(app.mapper, batch_size=batch), [], []
+        ids, instants = [], []
         for command in commands:
             if command[0] == "project":
-                await projector.catch_up(conn)
+                await projector.catch_up(conn, reader=reader)
             elif command[0] == "instant":
                 instants.append(datetime.now(timezone.utc))
             else:
@@ -91,7 +97,7 @@ async def check(db, app, commands: list, batch: int) -> None:
                     run(app, ids, command)
                 except DomainError:
                     pass  # the domain refused it (e.g. verifying a rejected report): no event
-        await projector.catch_up(conn)
+        await projector.catch_up(conn, reader=reader)
         events = stored_events(app)
         for at in (*instants, None, NOW - timedelta(days=1)):
             for kind in ("detention", "checkpoint"):
@@ -100,3 +106,5 @@ async def check(db, app, commands: list, batch: int) -> None:
         assert (await replay(db.url, db.schema, app.mapper, verify=True, batch_size=5)).differences == []
     finally:
         await conn.close()
+        if reader is not None:
+            await reader.close()

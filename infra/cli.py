@@ -96,10 +96,12 @@ def bot() -> None:
 @cli.command()
 def project() -> None:
     """Run the projector alone: fold new events into the read model."""
+    from infra.audit_part import chain_part
     from infra.projector_part import projector
     from infra.runner import run
 
-    run(settings_or_exit(), [projector])
+    # The audit chain follows the same log, so heads are signed wherever the projector runs.
+    run(settings_or_exit(), [projector, chain_part])
 
 
 @cli.command()

@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
+import signal
 from collections.abc import Awaitable, Callable
 from contextlib import ExitStack
 
@@ -43,12 +44,22 @@ def api_config(svc: Services) -> ApiConfig:
 
 def run(settings: Settings, parts: list[Part], *, host: str | None = None, port: int | None = None) -> None:
     """Run `parts` (and the API when a port is given) until Ctrl-C or SIGTERM, then clean up."""
-    with services(settings) as svc:
-        try:
-            asyncio.run(_run(svc, parts, host, port))
-        except KeyboardInterrupt:
-            pass
+    # uvicorn re-raises a captured SIGTERM once it has shut down; as KeyboardInterrupt it unwinds
+    # through `services`, which stops the embedded PostgreSQL instead of dying with it running.
+    previous = signal.signal(signal.SIGTERM, _interrupt)
+    try:
+        with services(settings) as svc:
+            try:
+                asyncio.run(_run(svc, parts, host, port))
+            except KeyboardInterrupt:
+                pass
+    finally:
+        signal.signal(signal.SIGTERM, previous)
     log.info("svodka stopped")
+
+
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
 
 
 def run_workers(settings: Settings, *, host: str, port: int, workers: int) -> None:
@@ -84,7 +95,15 @@ async def _run(svc: Services, parts: list[Part], host: str | None, port: int | N
             # uvicorn handles SIGINT/SIGTERM and returns; the other parts are then cancelled.
             await uvicorn.Server(config).serve()
         elif tasks:
-            await asyncio.gather(*tasks)
+            # Without uvicorn to catch them, a signal cancels the parts so they finish cleanly.
+            main = asyncio.current_task()
+            loop = asyncio.get_running_loop()
+            for signum in (signal.SIGINT, signal.SIGTERM):
+                loop.add_signal_handler(signum, main.cancel)
+            try:
+                await asyncio.gather(*tasks)
+            except asyncio.CancelledError:
+                pass
     finally:
         for task in tasks:
             task.cancel()

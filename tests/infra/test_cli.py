@@ -70,8 +70,8 @@ def _wait_healthy(port: int, proc: subprocess.Popen, seconds: float = 30) -> dic
     pytest.fail("svodka serve did not answer /healthz in 30 s")
 
 
-def _stop(proc: subprocess.Popen) -> str:
-    proc.send_signal(signal.SIGINT)
+def _stop(proc: subprocess.Popen, signum: int = signal.SIGINT) -> str:
+    proc.send_signal(signum)
     output, _ = proc.communicate(timeout=30)
     return output
 
@@ -91,12 +91,13 @@ def test_serve_with_nothing_set_uses_embedded_postgres_and_stops_it(tmp_path):
     first_version = (data_dir / "pgdata" / "PG_VERSION").read_text()
     secret = (data_dir / "secrets" / "svodka_secret").read_text()
 
-    # A second start finds the same data directory and the same keys.
+    # A second start finds the same data directory and the same keys; SIGTERM stops it cleanly too.
     proc = _serve(data_dir, port)
     try:
         _wait_healthy(port, proc)
     finally:
-        _stop(proc)
+        output = _stop(proc, signal.SIGTERM)
+    assert proc.returncode == 0, output
     assert (data_dir / "pgdata" / "PG_VERSION").read_text() == first_version
     assert (data_dir / "secrets" / "svodka_secret").read_text() == secret
     assert not _postgres_processes(data_dir)

@@ -31,9 +31,20 @@ class Metrics:
             registry=self.registry,
         )
 
+        # Labelled children looked up once: `labels()` takes a lock and builds a key every call.
+        self._children: dict[tuple, tuple] = {}
+
     def observe(self, method: str, route: str, status: int, seconds: float) -> None:
-        self.requests.labels(method, route, str(status)).inc()
-        self.latency.labels(method, route).observe(seconds)
+        key = (method, route, status)
+        children = self._children.get(key)
+        if children is None:
+            children = (self.requests.labels(method, route, str(status)), self.latency.labels(method, route))
+            self._children[key] = children
+        children[0].inc()
+        children[1].observe(seconds)
+
+    def intake_outcome(self, outcome: str) -> None:
+        self.intake.labels(outcome).inc()
 
 
 @router.get("/metrics", response_class=Response, responses={200: {"content": {"text/plain": {}}}})

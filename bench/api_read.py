@@ -18,7 +18,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.api_load import application, database_url, load, scratch_schema, server  # noqa: E402
+from bench.api_load import application, cpu_seconds, database_url, load, scratch_schema, server  # noqa: E402
 from domain.application import NewReport  # noqa: E402
 
 CITIES = ("Москва", "Санкт-Петербург", "Екатеринбург", "Новосибирск", "Курск")
@@ -72,14 +72,19 @@ def main() -> None:
             for make in targets.values():  # warm up: connections, caches, first render
                 load(make, connections=args.connections, seconds=1)
             results: dict[str, list] = {name: [] for name in targets}
+            cpu: dict[str, float] = {name: 0.0 for name in targets}
             for _ in range(args.rounds):
                 for name, make in targets.items():
+                    before = cpu_seconds(served.pid)
                     run = load(make, connections=args.connections, seconds=args.seconds)
+                    cpu[name] += cpu_seconds(served.pid) - before
                     assert set(run.statuses) == {200}, run.statuses
                     results[name].append(run)
     for name, runs in results.items():
+        per_request = cpu[name] / sum(r.requests for r in runs) * 1000
         print(f"{name:6}  req/s " + "  ".join(f"{r.rate:7.0f}" for r in runs)
-              + "   p99 ms " + "  ".join(f"{r.p99_ms:5.1f}" for r in runs))
+              + "   p99 ms " + "  ".join(f"{r.p99_ms:5.1f}" for r in runs)
+              + f"   server CPU {per_request:.3f} ms/request")
     for name in ("stats", "routed"):
         ratios = [s.rate / b.rate for s, b in zip(results[name], results["bare"], strict=True)]
         print(f"{name} / bare: median {statistics.median(ratios):.0%} "

@@ -1,7 +1,10 @@
-"""The figures one page shows, read from the read model in a single snapshot."""
+"""The figures one page shows, read from the read model in a single snapshot, and the rendered
+pages kept by projection position so that a surge of readers costs one cheap query each."""
 
 from __future__ import annotations
 
+from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import asyncpg
@@ -17,15 +20,42 @@ class Figures:
     checkpoints: list[queries.ActiveCheckpoint]
 
 
-async def load(pool: asyncpg.Pool, view: View) -> Figures:
-    # One repeatable-read snapshot: the headline, chart, table and checkpoints all describe the same
-    # log position, even while the projector commits between our queries.
-    async with pool.acquire() as conn, conn.transaction(isolation="repeatable_read", readonly=True):
-        common = {"kind": "detention", "date_from": view.date_from, "date_to": view.date_to, "at": view.at}
-        by_day = await queries.stats(conn, group_by=("day",), **common)
-        by_region = await queries.stats(conn, group_by=("region",), **common)
-        checkpoints = await _checkpoints(conn, view)
-    return Figures(by_day, by_region, checkpoints)
+class Pages:
+    """Rendered pages keyed by (projection position, what was asked, the minute).
+
+    The figures change only when the projection moves, so the key's position makes every worker
+    serve the same figures for the same position. Checkpoints also expire with the clock, which
+    the minute bounds: an expired one may stay listed for up to a minute, never longer.
+    """
+
+    def __init__(self, size: int = 512) -> None:
+        self.size = size
+        self._pages: OrderedDict[tuple, str] = OrderedDict()
+
+    async def get(
+        self, pool: asyncpg.Pool, view: View, render: Callable[[Figures], str], *, variant: str = ""
+    ) -> str:
+        """The page for `view`; `variant` names anything else the rendering depends on (the base path)."""
+        # One repeatable-read snapshot: the position in the key, the headline, chart, table and
+        # checkpoints all describe the same commit, even while the projector commits meanwhile.
+        async with pool.acquire() as conn, conn.transaction(isolation="repeatable_read", readonly=True):
+            key = ((await queries.as_of(conn)).position, view.cache_key(), variant)
+            page = self._pages.get(key)
+            if page is not None:
+                self._pages.move_to_end(key)
+                return page
+            page = render(await _figures(conn, view))
+        self._pages[key] = page
+        while len(self._pages) > self.size:
+            self._pages.popitem(last=False)
+        return page
+
+
+async def _figures(conn: asyncpg.Connection, view: View) -> Figures:
+    common = {"kind": "detention", "date_from": view.date_from, "date_to": view.date_to, "at": view.at}
+    by_day = await queries.stats(conn, group_by=("day",), **common)
+    by_region = await queries.stats(conn, group_by=("region",), **common)
+    return Figures(by_day, by_region, await _checkpoints(conn, view))
 
 
 async def _checkpoints(conn: asyncpg.Connection, view: View) -> list[queries.ActiveCheckpoint]:

@@ -7,10 +7,11 @@ from datetime import datetime, timezone
 from functools import cache
 from importlib.resources import files
 
-from fastapi import APIRouter, HTTPException, Request
+from fastapi import APIRouter, FastAPI, HTTPException, Request
 from fastapi.responses import HTMLResponse, Response
 
-from api.dashboard import data, i18n
+from api.dashboard import i18n
+from api.dashboard.data import Pages
 from api.dashboard.render import render_page
 from api.dashboard.view import parse_view
 
@@ -41,6 +42,14 @@ def asset_urls(base: str) -> dict[str, str]:
     return {name: f"{base}/dashboard/assets/{name}?v={_asset(name)[1]}" for name in ASSET_TYPES}
 
 
+def _pages(app: FastAPI) -> Pages:
+    # One cache per app, not per process: two apps on two databases may share a position number.
+    pages = getattr(app.state, "dashboard_pages", None)
+    if pages is None:
+        pages = app.state.dashboard_pages = Pages()
+    return pages
+
+
 @router.get("/dashboard/assets/{name}")
 async def asset(name: str) -> Response:
     if name not in ASSET_TYPES:
@@ -63,6 +72,10 @@ async def dashboard(request: Request) -> HTMLResponse:
         "Vary": "Accept-Language",
         "Content-Language": lang,
     }
-    figures = await data.load(request.app.state.pool, view)
-    page = render_page(view, figures, base=base, assets=asset_urls(base))
+    page = await _pages(request.app).get(
+        request.app.state.pool,
+        view,
+        lambda figures: render_page(view, figures, base=base, assets=asset_urls(base)),
+        variant=base,
+    )
     return HTMLResponse(page, status_code=400 if view.errors else 200, headers=headers)

@@ -47,6 +47,11 @@ class View:
         params.update(changes)
         return "?" + urlencode({k: v for k, v in params.items() if v})
 
+    def cache_key(self) -> tuple:
+        """What the rendered page depends on besides the projection position; `now` to the minute."""
+        minute = self.now.replace(second=0, microsecond=0)
+        return (self.lang, self.date_from, self.date_to, self.at, self.sort, self.order, self.errors, minute)
+
     @property
     def explicit_period(self) -> bool:
         return (self.date_from, self.date_to) != default_period(self.at or self.now)

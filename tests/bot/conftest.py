@@ -78,7 +78,7 @@ class Harness:
     user: FakeUser
 
     async def send(self, update: dict[str, Any]) -> None:
-        await self.dp.feed_raw_update(self.bot, update)
+        await self.dp.feed_raw_update(self.bot, self.tg.stamp(update))
 
     async def say(self, text: str) -> str:
         await self.send(self.user.text(text))

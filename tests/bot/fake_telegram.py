@@ -12,6 +12,7 @@ import itertools
 import json
 import time
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -39,6 +40,9 @@ class Fault:
 class FakeTelegram:
     def __init__(self) -> None:
         self.calls: list[Call] = []
+        self._by_chat: dict[int, list[Call]] = defaultdict(list)
+        # Called with every recorded call; the benchmark's users wait on it instead of polling.
+        self.on_call: Callable[[Call], None] | None = None
         self.updates: list[dict[str, Any]] = []
         self.faults: dict[str, list[Fault]] = defaultdict(list)
         self._update_ids = itertools.count(1)
@@ -81,9 +85,14 @@ class FakeTelegram:
             if fault.parameters:
                 body["parameters"] = fault.parameters
             return web.json_response(body, status=fault.status)
+        call = Call(method, params)
         async with self._changed:
-            self.calls.append(Call(method, params))
+            self.calls.append(call)
+            if "chat_id" in params:
+                self._by_chat[int(params["chat_id"])].append(call)
             self._changed.notify_all()
+        if self.on_call is not None:
+            self.on_call(call)
         return _ok(self._result(method, params))
 
     def _result(self, method: str, params: dict[str, Any]) -> Any:
@@ -125,7 +134,9 @@ class FakeTelegram:
     # -- what tests do -------------------------------------------------------------------
 
     async def push(self, update: dict[str, Any]) -> int:
+        """Queue an update for getUpdates; ids rise in queue order, as an offset relies on."""
         async with self._changed:
+            self.stamp(update)
             self.updates.append(update)
             self._changed.notify_all()
         return update["update_id"]
@@ -136,13 +147,18 @@ class FakeTelegram:
     def new_update_id(self) -> int:
         return next(self._update_ids)
 
+    def stamp(self, update: dict[str, Any]) -> dict[str, Any]:
+        """Give an update its id when it is delivered; a redelivery keeps the first one."""
+        update.setdefault("update_id", self.new_update_id())
+        return update
+
     async def wait_for(self, predicate, timeout: float = 10.0) -> None:
         async with self._changed:
             await asyncio.wait_for(self._changed.wait_for(lambda: predicate(self.calls)), timeout)
 
     def to_chat(self, chat_id: int, *methods: str) -> list[Call]:
         methods = methods or ("sendMessage", "editMessageText")
-        return [c for c in self.calls if c.method in methods and int(c.params.get("chat_id", 0)) == chat_id]
+        return [c for c in self._by_chat.get(chat_id, ()) if c.method in methods]
 
     def last_text(self, chat_id: int) -> str:
         shown = self.to_chat(chat_id)
@@ -167,7 +183,8 @@ def _ok(result: Any) -> web.Response:
 
 @dataclass
 class FakeUser:
-    """A Telegram user as the Bot API describes them; each method returns one update."""
+    """A Telegram user as the Bot API describes them; each method returns one update, which
+    gets its update_id when delivered (`FakeTelegram.push` or `stamp`)."""
 
     tg: FakeTelegram
     id: int
@@ -194,7 +211,7 @@ class FakeUser:
             "from": self.user,
             **content,
         }
-        return {"update_id": self.tg.new_update_id(), "message": message}
+        return {"message": message}
 
     def text(self, text: str) -> dict[str, Any]:
         if text.startswith("/"):
@@ -230,7 +247,7 @@ class FakeUser:
         raise AssertionError(f"no button {label!r} was shown; last text: {self.tg.last_text(self.id)!r}")
 
     def _sent_id(self, call: Call) -> int:
-        sends = [c for c in self.tg.to_chat(self.id, "sendMessage")]
+        sends = self.tg.to_chat(self.id, "sendMessage")
         return sends.index(call) + 1  # message ids count from 1 per chat
 
     def press(self, label: str | None = None, *, data: str | None = None, message_id: int | None = None) -> dict[str, Any]:
@@ -250,4 +267,4 @@ class FakeUser:
                 "text": "…",
             },
         }
-        return {"update_id": self.tg.new_update_id(), "callback_query": query}
+        return {"callback_query": query}

@@ -21,10 +21,10 @@ async def test_webhook_checks_the_secret_and_answers_after_handling(tg, bot, har
     try:
         async with ClientSession() as http:
             for header in ({}, {"X-Telegram-Bot-Api-Secret-Token": "wrong"}):
-                async with http.post(url, json=user.text("/start"), headers=header) as response:
+                async with http.post(url, json=tg.stamp(user.text("/start")), headers=header) as response:
                     assert response.status == 401
             assert tg.to_chat(user.id) == []
-            update = user.text("/start")
+            update = tg.stamp(user.text("/start"))
             async with http.post(url, json=update, headers={"X-Telegram-Bot-Api-Secret-Token": SECRET}) as response:
                 assert response.status == 200
                 # The reply was already sent when Telegram got its 200.

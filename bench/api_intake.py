@@ -19,7 +19,7 @@ import psycopg
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.api_load import OPERATOR, cpu_seconds, database_url, load, scratch_schema, server  # noqa: E402
+from bench.api_load import OPERATOR, database_url, load, scratch_schema, server  # noqa: E402
 
 CITIES = ("Москва", "Санкт-Петербург", "Екатеринбург", "Новосибирск", "Курск")
 
@@ -42,9 +42,9 @@ def measure(url: str, key: bytes, label: str, seconds: float, clients: int, **ov
     with scratch_schema(url) as schema, server(url, schema, key, **overrides) as served:
         load(request, connections=clients, seconds=1)  # warm up
         phase[0] = "run"
-        cpu = cpu_seconds(served.pid)
+        cpu = served.cpu_seconds()
         run = load(request, connections=clients, seconds=seconds, on_answer=answered)
-        cpu = cpu_seconds(served.pid) - cpu
+        cpu = served.cpu_seconds() - cpu
         assert set(run.statuses) == {201}, run.statuses
         with psycopg.connect(url) as conn:
             stored = {str(r[0]) for r in conn.execute(f'SELECT originator_id FROM "{schema}".svodka_events')}
@@ -62,11 +62,13 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=64)
     parser.add_argument("--stack", choices=("auto", "pure"), default="auto",
                         help="pure: asyncio and h11 even when uvloop and httptools are installed")
+    parser.add_argument("--workers", type=int, default=1, help="server processes sharing the port")
     args = parser.parse_args()
     url, key = database_url(), os.urandom(32)
     baseline, baseline_cpu = measure(url, key, "one-save", args.seconds, args.clients, stack=args.stack,
-                                     commit_batch_max=1)
-    grouped, grouped_cpu = measure(url, key, "group-commit", args.seconds, args.clients, stack=args.stack)
+                                     workers=args.workers, commit_batch_max=1)
+    grouped, grouped_cpu = measure(url, key, "group-commit", args.seconds, args.clients, stack=args.stack,
+                                  workers=args.workers)
     print(f"group commit / one save per request: {grouped / baseline:.1f}x reports/s, "
           f"{baseline_cpu / grouped_cpu:.1f}x less server CPU per report "
           f"(one core would take {1000 / grouped_cpu:.0f} reports/s)")

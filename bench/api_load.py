@@ -71,7 +71,12 @@ def _serve(url: str, schema: str, master_key: bytes, port: int, overrides: dict,
 
     # "auto" is what `svodka api` runs: uvloop and httptools when installed, else asyncio and h11.
     loop, http = ("auto", "auto") if stack == "auto" else ("asyncio", "h11")
-    uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning", access_log=False, loop=loop, http=http)
+    # SO_REUSEPORT: several of these processes share the port, as `svodka api --workers N` does.
+    sock = socket.socket()
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+    sock.bind(("127.0.0.1", port))
+    config = uvicorn.Config(app, log_level="warning", access_log=False, loop=loop, http=http)
+    uvicorn.Server(config).run(sockets=[sock])
 
 
 def cpu_seconds(pid: int) -> float:
@@ -84,16 +89,25 @@ def cpu_seconds(pid: int) -> float:
 @dataclass
 class Served:
     base: str
-    pid: int
+    pids: list[int]
+
+    def cpu_seconds(self) -> float:
+        return sum(cpu_seconds(pid) for pid in self.pids)
 
 
 @contextmanager
-def server(url: str, schema: str, master_key: bytes, stack: str = "auto", **overrides) -> Iterator[Served]:
+def server(
+    url: str, schema: str, master_key: bytes, stack: str = "auto", workers: int = 1, **overrides
+) -> Iterator[Served]:
     port = free_port()
-    process = multiprocessing.get_context("spawn").Process(
-        target=_serve, args=(url, schema, master_key, port, overrides, stack), daemon=True
-    )
-    process.start()
+    processes = [
+        multiprocessing.get_context("spawn").Process(
+            target=_serve, args=(url, schema, master_key, port, overrides, stack), daemon=True
+        )
+        for _ in range(workers)
+    ]
+    for process in processes:
+        process.start()
     base = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 60
     while True:
@@ -102,14 +116,17 @@ def server(url: str, schema: str, master_key: bytes, stack: str = "auto", **over
                 break
         except httpx.TransportError:
             pass
-        if time.monotonic() > deadline or not process.is_alive():
+        if time.monotonic() > deadline or not all(p.is_alive() for p in processes):
             raise RuntimeError("the benchmark server did not start")
         time.sleep(0.1)
+    time.sleep(0.5 * (workers - 1))  # let every worker reach its accept loop
     try:
-        yield Served(base, process.pid)
+        yield Served(base, [p.pid for p in processes])
     finally:
-        process.terminate()
-        process.join(10)
+        for process in processes:
+            process.terminate()
+        for process in processes:
+            process.join(10)
 
 
 @dataclass

@@ -18,7 +18,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.api_load import application, cpu_seconds, database_url, load, scratch_schema, server  # noqa: E402
+from bench.api_load import application, database_url, load, scratch_schema, server  # noqa: E402
 from domain.application import NewReport  # noqa: E402
 
 CITIES = ("Москва", "Санкт-Петербург", "Екатеринбург", "Новосибирск", "Курск")
@@ -75,9 +75,9 @@ def main() -> None:
             cpu: dict[str, float] = {name: 0.0 for name in targets}
             for _ in range(args.rounds):
                 for name, make in targets.items():
-                    before = cpu_seconds(served.pid)
+                    before = served.cpu_seconds()
                     run = load(make, connections=args.connections, seconds=args.seconds)
-                    cpu[name] += cpu_seconds(served.pid) - before
+                    cpu[name] += served.cpu_seconds() - before
                     assert set(run.statuses) == {200}, run.statuses
                     results[name].append(run)
     for name, runs in results.items():

@@ -62,7 +62,6 @@ WORDS: dict[str, dict[str, str]] = {
         "downloads_note": "Только агрегированные числа, без персональных данных; на тот же момент, что и страница.",
         "updated": "Данные обновлены.",
         "bad_input": "Не удалось понять параметры: {fields}. Показаны значения по умолчанию.",
-        "not_ready": "Данные пока недоступны: сервер ещё не подготовил сводку.",
         "moscow": "МСК",
     },
     "en": {
@@ -111,7 +110,6 @@ WORDS: dict[str, dict[str, str]] = {
         "downloads_note": "Aggregate counts only, no personal data; as of the same moment as this page.",
         "updated": "The figures were updated.",
         "bad_input": "Could not read: {fields}. Showing the defaults instead.",
-        "not_ready": "The figures are not available yet: the server has not prepared them.",
         "moscow": "MSK",
     },
 }

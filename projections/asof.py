@@ -1,9 +1,9 @@
 """Figures as known at an instant, from the ledger of count changes, without a replay.
 
-The ledger's `at` is the largest recorded time up to each event, so the rows with `at <= T`
-are exactly the rows up to some position P: the figures at T are the model's real state after
-event P. They are summed from whichever side of P is shorter: the ledger up to P, or the
-current counts minus the ledger after P (recent instants, the common question, are cheap).
+"Known at T" is the log up to P, the last event whose clock (the largest recorded time so far,
+see `schema.py`) is at most T: the figures at T are the model's real state after event P.
+They are summed from whichever side of P is shorter: the ledger up to P, or the current counts
+minus the ledger after P (recent instants, the common question, are cheap).
 """
 
 from __future__ import annotations
@@ -30,7 +30,7 @@ async def figures_source(
     if at is None or (live["clock"] is not None and at >= live["clock"]):
         return (live["position"], live["recorded_at"]), current
     mark = await conn.fetchrow(
-        f"SELECT position, at FROM {LIVE}ledger WHERE at <= $1 ORDER BY at DESC, position DESC LIMIT 1", at
+        f"SELECT position, recorded_at FROM {LIVE}clock WHERE at <= $1 ORDER BY at DESC, position DESC LIMIT 1", at
     )
     if mark is None:
         return (0, None), f"{current} AND false"
@@ -40,4 +40,4 @@ async def figures_source(
         source = f"SELECT {COLUMNS} FROM {LIVE}ledger WHERE {filters} AND position <= {upto}"
     else:
         source = f"{current} UNION ALL SELECT {NEGATED} FROM {LIVE}ledger WHERE {filters} AND position > {upto}"
-    return (mark["position"], mark["at"]), source
+    return (mark["position"], mark["recorded_at"]), source

@@ -101,6 +101,7 @@ class Changes:
     reporters: list[tuple]
     abuse: list[tuple]
     ledger: list[tuple]
+    clock_rows: list[tuple]
     confirmations: list[tuple]
     counts: list[tuple]
     touched: set[UUID]  # rows memory must keep until this commits
@@ -116,6 +117,7 @@ class Fold:
     block_targets: dict[str, set[UUID]] = field(default_factory=dict)
     counts: dict[Cell, list[int]] = field(default_factory=dict)  # net [reports, detained]
     ledger: list[tuple] = field(default_factory=list)
+    clock_rows: list[tuple[int, datetime, datetime]] = field(default_factory=list)
     confirmations: list[tuple[UUID, datetime]] = field(default_factory=list)
     fresh: set[UUID] = field(default_factory=set)  # submitted in this batch: inserted, not merged
     dirty_reports: set[UUID] = field(default_factory=set)
@@ -136,6 +138,7 @@ class Fold:
             reporters=[reporter_tuple(state.reporters[n]) for n in self.dirty_reporters],
             abuse=[(*key, *state.abuse[key]) for key in self.dirty_abuse],
             ledger=self.ledger,
+            clock_rows=self.clock_rows,
             confirmations=self.confirmations,
             counts=[(*cell, r, d) for cell, (r, d) in self.counts.items() if r or d],
             touched=self.dirty_reports,
@@ -147,6 +150,7 @@ class Fold:
         self.position, self.recorded_at = position, at
         if self.state.clock is None or at > self.state.clock:
             self.state.clock = at
+        self.clock_rows.append((position, self.state.clock, at))
         handler = HANDLERS.get(type(event))
         if handler is None:
             return  # an event the read model does not use (e.g. a future kind) still advances
@@ -171,7 +175,7 @@ class Fold:
                 entry[1] += new[1]
         if not change:
             return
-        clock, counts, ledger = self.state.clock, self.counts, self.ledger
+        counts, ledger = self.counts, self.ledger
         for cell, (reports, detained) in change.items():
             if reports or detained:
                 total = counts.get(cell)
@@ -180,7 +184,7 @@ class Fold:
                 else:
                     total[0] += reports
                     total[1] += detained
-                ledger.append((position, clock, *cell, reports, detained))
+                ledger.append((position, *cell, reports, detained))
 
     # -- reports ---------------------------------------------------------------------
 

@@ -9,7 +9,7 @@ import asyncpg
 
 LIVE = "rm_"
 STAGING = "rmx_"
-TABLES = ("tracking", "reports", "reporters", "counts", "ledger", "confirmations", "abuse")
+TABLES = ("tracking", "reports", "reporters", "counts", "ledger", "clock", "confirmations", "abuse")
 
 # One row: the last notification folded in, that event's recorded time, and the ledger clock
 # (the largest recorded time so far; see `ledger` below).
@@ -65,12 +65,9 @@ CREATE TABLE {p}counts (
     PRIMARY KEY (kind, region, city, day, status)
 );
 
--- Every change to `counts`, per event. `at` is the ledger clock: the largest recorded time up
--- to this event, so `at <= T` selects a prefix of the log and an as-of figure is always a
--- state the model really passed through, even when writers' clocks interleave.
+-- Every change to `counts`, per event: the figures after event P are the sum up to P.
 CREATE TABLE {p}ledger (
     position bigint NOT NULL,
-    at timestamptz NOT NULL,
     kind text NOT NULL,
     region text NOT NULL,
     city text NOT NULL,
@@ -78,6 +75,15 @@ CREATE TABLE {p}ledger (
     status text NOT NULL,
     reports integer NOT NULL,
     detained integer NOT NULL
+);
+
+-- One row per event: its recorded time, and the clock (the largest recorded time up to it).
+-- Writers' clocks interleave, so "known at T" is the log up to the last event whose clock is
+-- at most T: a state the model really passed through, never a mix of before and after.
+CREATE TABLE {p}clock (
+    position bigint NOT NULL,
+    at timestamptz NOT NULL,
+    recorded_at timestamptz NOT NULL
 );
 
 CREATE TABLE {p}confirmations (
@@ -98,7 +104,7 @@ CREATE TABLE {p}abuse (
 # Built after the bulk load during a replay: maintaining them row by row costs more.
 INDEX_DDL = """
 CREATE INDEX {p}ledger_position ON {p}ledger (position);
-CREATE INDEX {p}ledger_at ON {p}ledger (at);
+CREATE INDEX {p}clock_at ON {p}clock (at, position);
 CREATE INDEX {p}confirmations_report ON {p}confirmations (report_id, at);
 CREATE INDEX {p}reports_reporter ON {p}reports (reporter, submitted_at);
 CREATE INDEX {p}reports_queue ON {p}reports (submitted_at) WHERE status = 'unreviewed';
@@ -107,8 +113,18 @@ CREATE INDEX {p}abuse_hour ON {p}abuse (hour);
 """
 
 
+class Outdated(RuntimeError):
+    """The read model was built by a release with other tables: `svodka replay` rebuilds it."""
+
+
 async def exists(conn: asyncpg.Connection, prefix: str = LIVE) -> bool:
     return await conn.fetchval("SELECT to_regclass($1) IS NOT NULL", f"{prefix}tracking") is True
+
+
+async def missing(conn: asyncpg.Connection, prefix: str = LIVE) -> list[str]:
+    names = [prefix + t for t in TABLES]
+    found = await conn.fetchval("SELECT array_agg(n) FROM unnest($1::text[]) n WHERE to_regclass(n) IS NOT NULL", names)
+    return sorted(set(names) - set(found or ()))
 
 
 async def create(conn: asyncpg.Connection, prefix: str = LIVE, *, indexes: bool = True) -> None:
@@ -116,6 +132,9 @@ async def create(conn: asyncpg.Connection, prefix: str = LIVE, *, indexes: bool 
     async with conn.transaction():
         await conn.execute("SELECT pg_advisory_xact_lock(hashtext(current_schema() || ':rm ddl'))")
         if await exists(conn, prefix):
+            lacking = await missing(conn, prefix)
+            if lacking:
+                raise Outdated(f"the read model lacks {', '.join(lacking)}: run `svodka replay` to rebuild it")
             return
         await conn.execute(TABLE_DDL.format(p=prefix))
         if indexes:

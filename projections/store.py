@@ -110,6 +110,7 @@ async def write(conn: asyncpg.Connection, p: str, changes: Changes) -> None:
         merges.append(_upsert(p, "abuse", "reporter, hour", ["submitted", "rejected"]))
     if changes.ledger:
         await conn.copy_records_to_table(f"{p}ledger", records=changes.ledger)
+    await conn.copy_records_to_table(f"{p}clock", records=changes.clock_rows)
     if changes.confirmations:
         await conn.copy_records_to_table(f"{p}confirmations", records=changes.confirmations)
     if changes.counts:

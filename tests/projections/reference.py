@@ -13,8 +13,23 @@ ENDED = {"Rejected": "rejected", "MarkedDuplicate": "duplicate", "Retracted": "r
 
 
 def stored_events(app) -> list:
+    return [event for _, event in numbered_events(app)]
+
+
+def numbered_events(app) -> list[tuple[int, object]]:
     notifications = app.recorder.select_notifications(start=None, limit=10**7)
-    return [app.mapper.to_domain_event(n) for n in notifications]
+    return [(n.id, app.mapper.to_domain_event(n)) for n in notifications]
+
+
+def known_at(numbered: list[tuple[int, object]], at: datetime) -> int:
+    """The position of the last event known at `at`: every event up to it was recorded by then."""
+    position, clock = 0, None
+    for number, event in numbered:
+        clock = event.timestamp if clock is None else max(clock, event.timestamp)
+        if clock > at:
+            break
+        position = number
+    return position
 
 
 def expected(events: list, kind: str, at: datetime | None = None) -> dict[tuple, tuple[int, int, int]]:

@@ -11,11 +11,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from domain.errors import DomainError
-from projections import schema
+from projections import queries, schema
 from projections.projector import Projector, connect
 from projections.replay import replay
 from tests.projections.conftest import NOW, checkpoint, detention
-from tests.projections.reference import expected, published, stored_events
+from tests.projections.reference import expected, known_at, numbered_events, published
 
 PEOPLE = ("a" * 64, "b" * 64, None)
 CITIES = ("Москва", "Курск", "Екатеринбург")
@@ -98,10 +98,13 @@ async def check(db, app, commands: list, projector: Projector, pipelined: bool) 
                 except DomainError:
                     pass  # the domain refused it (e.g. verifying a rejected report): no event
         await projector.catch_up(conn, reader=reader)
-        events = stored_events(app)
+        numbered = numbered_events(app)
+        events = [event for _, event in numbered]
         for at in (*instants, None, NOW - timedelta(days=1)):
             for kind in ("detention", "checkpoint"):
                 assert await published(conn, kind, at) == expected(events, kind, at), (kind, at)
+            if at is not None:
+                assert (await queries.stats(conn, at=at)).as_of.position == known_at(numbered, at)
         # Batch boundaries leave no trace: a replay in other batches builds the same rows.
         assert (await replay(db.url, db.schema, app.mapper, verify=True, batch_size=5)).differences == []
     finally:

@@ -7,7 +7,6 @@ from contextlib import asynccontextmanager
 
 import asyncpg
 from fastapi import FastAPI
-from starlette.middleware.cors import CORSMiddleware
 
 from api import audit, checkpoints, errors, export, health, intake, metrics, moderation, regions, stats
 from api.auth import Tokens
@@ -17,7 +16,7 @@ from api.dashboard import router as dashboard
 from api.group_commit import GroupCommit
 from api.limits import RateLimiter
 from api.metrics import Metrics
-from api.middleware import BodyLimit, Telemetry
+from api.middleware import BodyLimit, PublicCors, Telemetry
 from api.readmodel import ReadModel
 from api.state import ApiState
 
@@ -85,6 +84,6 @@ def create_app(config: ApiConfig) -> FastAPI:
     app.add_middleware(CachedReads, cache=lambda: getattr(getattr(app.state, "api", None), "cache", None))
     app.add_middleware(Telemetry, metrics=metrics_)
     # Public reads are for anyone's dashboard; writes need a token and stay same-origin.
-    app.add_middleware(CORSMiddleware, allow_origins=["*"], allow_methods=["GET"], allow_headers=["If-None-Match"],
+    app.add_middleware(PublicCors, allow_origins=["*"], allow_methods=["GET"], allow_headers=["If-None-Match"],
                        expose_headers=["ETag", "X-As-Of-Position"], max_age=600)
     return app

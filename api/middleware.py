@@ -11,7 +11,10 @@ import logging
 import time
 from typing import Any
 
+from starlette.datastructures import Headers
 from starlette.exceptions import HTTPException
+from starlette.middleware.cors import CORSMiddleware
+from starlette.responses import JSONResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api.metrics import Metrics
@@ -114,3 +117,19 @@ class BodyLimit:
         except BodyTooLarge as error:
             if not started:
                 await send_error(send, 413, error.detail, [(b"connection", b"close")])
+
+
+class PublicCors(CORSMiddleware):
+    """CORS for public GETs only; a refused preflight says why in the API's error shape."""
+
+    def preflight_response(self, request_headers: Headers) -> Response:
+        response = super().preflight_response(request_headers)
+        if response.status_code != 400:
+            return response
+        method = request_headers.get("access-control-request-method", "")
+        headers = {k: v for k, v in response.headers.items() if k.lower().startswith("access-control-")}
+        return JSONResponse(
+            {"error": {"message": f"Cross-origin {method} is not allowed here: only public GETs are "
+                                  f"({bytes(response.body).decode()}).", "field": None}},
+            status_code=400, headers=headers,
+        )

@@ -28,6 +28,7 @@ EVENTS = "svodka_events"
 CHANNEL = "svodka_events"  # the library NOTIFYs this channel in every insert transaction
 LOCK = "SELECT pg_try_advisory_lock(hashtext(current_schema() || ':svodka projector'))"
 BLOCKS = (Reporter.Blocked, Reporter.Unblocked)
+RETRY = 10.0  # seconds before a failed projector tries again
 SLICE = 250  # events decoded or folded between chances for the pending write to progress
 
 
@@ -169,6 +170,10 @@ class Projector:
             except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError, Overtaken) as error:
                 log.warning("projector interrupted; resuming", extra={"error": str(error)})
                 await asyncio.sleep(standby)
+            except Exception:
+                # A bug or an event it cannot read: say so loudly, keep the process up, retry.
+                log.exception("projector failed; retrying in %s s", RETRY)
+                await asyncio.sleep(RETRY)
 
     async def _follow(self, conn: asyncpg.Connection, reader: asyncpg.Connection, poll: float) -> None:
         await schema.create(conn, self.prefix)

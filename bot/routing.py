@@ -4,8 +4,7 @@ aiogram attaches a Router to one parent only, and tests, benchmarks and several 
 one process each build their own Dispatcher.
 
 aiogram runs a filter that is not a coroutine (a State, `F.text`) through asyncio.to_thread,
-one thread hop per check per update; `build` wraps those in async filters, which roughly
-halves the bot's CPU per update (bench/bot_throughput.py).
+a thread hop per check per update; `build` wraps those in async filters that run on the loop.
 """
 
 from __future__ import annotations

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from urllib.parse import urlparse
@@ -14,6 +14,7 @@ import asyncpg
 from aiogram import Bot, Dispatcher
 from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
+from aiogram.exceptions import TelegramNetworkError, TelegramUnauthorizedError
 from aiogram.fsm.storage.base import BaseEventIsolation
 from aiogram.fsm.storage.memory import SimpleEventIsolation
 from aiogram.fsm.storage.redis import RedisEventIsolation
@@ -123,6 +124,22 @@ def wire(
     return BotWiring(build_dispatcher(ports, storage, isolation), redis)
 
 
+async def reachable(call: Callable[[], Awaitable[object]]) -> None:
+    """Wait for the Bot API rather than crash on it; its errors name the URL, and the URL holds
+    the token, so neither they nor a traceback of them is ever printed."""
+    delay = 1.0
+    while True:
+        try:
+            await call()
+            return
+        except TelegramUnauthorizedError:
+            raise RuntimeError("the Bot API refused TELEGRAM_BOT_TOKEN") from None
+        except TelegramNetworkError:
+            log.warning("Telegram Bot API unreachable; retrying", extra={"retry_in": delay})
+        await asyncio.sleep(delay)
+        delay = min(delay * 2, 60.0)
+
+
 def quiet_aiogram() -> None:
     """aiogram's INFO lines name update ids and durations; nothing a reporter needs kept."""
     for name in ("aiogram.event", "aiogram.middlewares", "aiogram.scene"):
@@ -143,7 +160,7 @@ async def bot(svc: Services) -> None:
             secret = settings.webhook_secret.get_secret_value() if settings.webhook_secret else None
             await serve_webhook(wiring.dispatcher, telegram, settings.webhook_url, secret, *WEBHOOK_LISTEN)
         else:
-            await telegram.delete_webhook(drop_pending_updates=False)
+            await reachable(lambda: telegram.delete_webhook(drop_pending_updates=False))
             log.info("bot polling", extra={"api": urlparse(settings.telegram_api_url).hostname})
             await wiring.dispatcher.start_polling(telegram, handle_signals=False, close_bot_session=False)
     finally:
@@ -170,7 +187,9 @@ async def serve_webhook(dp: Dispatcher, telegram: Bot, url: str, secret: str | N
     await runner.setup()
     await web.TCPSite(runner, host, port).start()
     try:
-        await telegram.set_webhook(url, secret_token=secret, allowed_updates=dp.resolve_used_update_types())
+        await reachable(
+            lambda: telegram.set_webhook(url, secret_token=secret, allowed_updates=dp.resolve_used_update_types())
+        )
         log.info("bot webhook listening", extra={"host": host, "port": port})
         await asyncio.Event().wait()
     finally:

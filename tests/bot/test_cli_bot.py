@@ -22,7 +22,25 @@ def test_bot_without_a_token_says_what_to_set(monkeypatch):
     assert result.exit_code == 2 and "TELEGRAM_BOT_TOKEN" in result.output
 
 
-async def test_svodka_bot_answers_through_the_configured_api_and_never_logs_the_token(tg, db, tmp_path):
+async def test_an_unreachable_bot_api_is_retried_without_printing_the_token(db, tmp_path):
+    env = _env(db, tmp_path, "http://127.0.0.1:9")  # the discard port: nothing listens
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "infra", "bot", env=env, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT
+    )
+    lines: list[str] = []
+    try:
+        async with asyncio.timeout(60):
+            while not any("unreachable" in line for line in lines):
+                lines.append((await proc.stdout.readline()).decode())  # type: ignore[union-attr]
+                assert proc.returncode is None, "".join(lines)
+    finally:
+        proc.send_signal(signal.SIGINT)
+        rest, _ = await asyncio.wait_for(proc.communicate(), 30)
+    text = "".join(lines) + rest.decode()
+    assert TOKEN.split(":")[1] not in text and "Traceback" not in text
+
+
+def _env(db, tmp_path, api_url: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("DATABASE_URL", "SVODKA_", "TELEGRAM_", "WEBHOOK_", "REDIS_"))}
     env.update(
         DATABASE_URL=db.url,
@@ -30,8 +48,13 @@ async def test_svodka_bot_answers_through_the_configured_api_and_never_logs_the_
         SVODKA_DATA_DIR=str(tmp_path),
         SVODKA_LOG_FORMAT="json",
         TELEGRAM_BOT_TOKEN=TOKEN,
-        TELEGRAM_API_URL=tg.url,
+        TELEGRAM_API_URL=api_url,
     )
+    return env
+
+
+async def test_svodka_bot_answers_through_the_configured_api_and_never_logs_the_token(tg, db, tmp_path):
+    env = _env(db, tmp_path, tg.url)
     proc = await asyncio.create_subprocess_exec(
         sys.executable, "-m", "infra", "bot", env=env, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT
     )

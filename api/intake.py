@@ -8,7 +8,7 @@ from uuid import UUID
 from fastapi import APIRouter, Header, Response
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
 
-from api.deps import Operator, State
+from api.deps import Operator
 from api.errors import ERROR_RESPONSES
 from domain.application import NewReport
 from domain.errors import DomainError
@@ -69,10 +69,11 @@ IdempotencyKey = Annotated[str, Header(
 @router.post("/v1/reports", status_code=201, response_model=Receipt,
              responses={200: {"model": Receipt, "description": "Already received under this key."},
                         **ERROR_RESPONSES})
-async def submit_report(body: ReportIn, operator: Operator, key: IdempotencyKey, state: State) -> Response:
+async def submit_report(body: ReportIn, call: Operator, key: IdempotencyKey) -> Response:
     """Store a report once per (operator, Idempotency-Key); answered after it is durable."""
+    state = call.state
     try:
-        submission = await state.intake.submit(body.command(operator.name, key))
+        submission = await state.intake.submit(body.command(call.operator.name, key))
     except DomainError as error:
         state.metrics.intake_outcome(type(error).__name__)
         raise

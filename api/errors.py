@@ -6,6 +6,8 @@ into the same shape so a client needs one error path.
 
 from __future__ import annotations
 
+import asyncpg
+from eventsourcing.persistence import InterfaceError, OperationalError
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
@@ -91,6 +93,20 @@ def install(app: FastAPI) -> None:
         elif exc.status_code == 405:
             message = f"{request.method} is not allowed on {request.url.path}."
         return error_response(exc.status_code, message, headers=getattr(exc, "headers", None))
+
+    @app.exception_handler(OperationalError)
+    @app.exception_handler(InterfaceError)
+    async def _store_down(request: Request, exc: Exception) -> JSONResponse:
+        # Whether the last write landed is unknown; a retry with the same Idempotency-Key is safe.
+        return error_response(503, "The event store is unavailable; nothing may have been stored. "
+                              "Retry (with the same Idempotency-Key for a report).", headers={"Retry-After": "5"})
+
+    @app.exception_handler(asyncpg.PostgresConnectionError)
+    @app.exception_handler(asyncpg.InterfaceError)
+    @app.exception_handler(ConnectionError)
+    async def _read_model_down(request: Request, exc: Exception) -> JSONResponse:
+        return error_response(503, "The figures are unavailable for a moment; retry shortly.",
+                              headers={"Retry-After": "5"})
 
     @app.exception_handler(NotImplementedError)
     async def _not_ready(request: Request, exc: NotImplementedError) -> JSONResponse:

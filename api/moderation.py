@@ -6,8 +6,8 @@ moderator saw (If-Match or `version`), so two moderators never silently overwrit
 
 from __future__ import annotations
 
-from datetime import date, datetime
 from collections.abc import Callable
+from datetime import date, datetime
 from typing import Annotated, Any
 from uuid import UUID
 

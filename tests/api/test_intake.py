@@ -156,3 +156,16 @@ def test_a_redis_outage_keeps_limiting_per_process(serve):
     served = serve(redis_url="redis://127.0.0.1:1/15", intake_per_token=Limit(1, 60))
     codes = [served.client.post("/v1/reports", json=detention(), headers=operator()).status_code for _ in range(2)]
     assert codes == [201, 429]
+
+
+def test_an_unavailable_store_is_503_saying_a_retry_is_safe(http, application, monkeypatch):
+    from eventsourcing.persistence import OperationalError
+
+    def down(*objects, **kwargs):
+        raise OperationalError("connection refused to postgresql://postgres@db")
+
+    monkeypatch.setattr(application, "save", down)
+    answer = http.post("/v1/reports", json=detention(), headers=operator())
+    assert answer.status_code == 503 and answer.headers["retry-after"] == "5"
+    assert "same Idempotency-Key" in answer.json()["error"]["message"]
+    assert "postgresql://" not in answer.text

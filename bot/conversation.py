@@ -158,7 +158,7 @@ class ReportConversation:
     def local_now(self, draft: dict[str, Any]) -> datetime:
         return self.clock().astimezone(self.gazetteer.region(draft["region"]).tz())
 
-    def occurred_at(self, draft: dict[str, Any], choice: str) -> datetime:
+    def occurred_at(self, choice: str) -> datetime:
         back = {"now": timedelta(0), "1h": timedelta(hours=1), "3h": timedelta(hours=3)}[choice]
         return self.clock() - back
 

@@ -41,7 +41,7 @@ def load_i18n() -> I18n:
 def language_of(user: User | None) -> str:
     """Telegram's language_code decides until the reporter picks one with /lang."""
     code = (user.language_code or "") if user else ""
-    return "ru" if code.lower().startswith(("ru", "uk", "be", "kk")) else "en" if code else DEFAULT_LANGUAGE
+    return "ru" if code.lower().startswith(("ru", "be", "kk")) else "en" if code else DEFAULT_LANGUAGE
 
 
 class ReporterLocale(I18nMiddleware):

@@ -6,10 +6,10 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import datetime
-from typing import Any, Protocol
+from typing import Protocol
 from uuid import UUID
 
-from aiogram import Bot, F
+from aiogram import F
 from aiogram.filters import Command
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
@@ -52,20 +52,23 @@ async def ask_where(message: Message, state: FSMContext) -> None:
 
 
 @router.message(CheckpointSearch.place, F.location)
-async def near_location(message: Message, state: FSMContext, **deps: Any) -> None:
+async def near_location(
+    message: Message, state: FSMContext, gazetteer: Gazetteer, nearby_checkpoints: NearbyCheckpoints
+) -> None:
     assert message.location is not None
     lat, lon = message.location.latitude, message.location.longitude
     try:
-        deps["gazetteer"].nearest(lat, lon)
+        gazetteer.nearest(lat, lon)
     except UnknownPlace:
         await _reprompt(message, state, _("This location is outside the area svodka covers. Type the city instead."))
         return
-    await _list(message, state, lat, lon, deps)
+    await _list(message, state, lat, lon, gazetteer, nearby_checkpoints)
 
 
 @router.message(CheckpointSearch.place, F.text)
-async def in_city(message: Message, state: FSMContext, **deps: Any) -> None:
-    gazetteer: Gazetteer = deps["gazetteer"]
+async def in_city(
+    message: Message, state: FSMContext, gazetteer: Gazetteer, nearby_checkpoints: NearbyCheckpoints
+) -> None:
     city = gazetteer.city(message.text or "") if len(message.text or "") <= 100 else None
     if city is None:
         hints = ", ".join(city_name(c) for c in gazetteer.suggest((message.text or "")[:100]))
@@ -74,7 +77,7 @@ async def in_city(message: Message, state: FSMContext, **deps: Any) -> None:
             warning += " " + _("Did you mean: {names}?").format(names=hints)
         await _reprompt(message, state, warning)
         return
-    await _list(message, state, city.lat, city.lon, deps)
+    await _list(message, state, city.lat, city.lon, gazetteer, nearby_checkpoints)
 
 
 @router.message(CheckpointSearch.place)
@@ -89,13 +92,20 @@ async def _reprompt(message: Message, state: FSMContext, warning: str) -> None:
     await state.set_data(data)
 
 
-async def _list(message: Message, state: FSMContext, lat: float, lon: float, deps: dict[str, Any]) -> None:
-    bot: Bot = deps["bot"]
-    gazetteer: Gazetteer = deps["gazetteer"]
+async def _list(
+    message: Message,
+    state: FSMContext,
+    lat: float,
+    lon: float,
+    gazetteer: Gazetteer,
+    nearby_checkpoints: NearbyCheckpoints,
+) -> None:
+    bot = message.bot
+    assert bot is not None
     data = await state.get_data()
     await state.clear()
     try:
-        found = list(await deps["nearby_checkpoints"](lat, lon))
+        found = list(await nearby_checkpoints(lat, lon))
     except Exception as error:  # the read model is unavailable: say so, never a traceback
         log.error("checkpoints unavailable", extra={"error": type(error).__name__})
         await show(bot, message.chat.id, data.get("panel"), _("Checkpoints cannot be shown just now. Please try again later."))

@@ -169,7 +169,7 @@ def chose_when(draft: dict[str, Any], value: str, conv: ReportConversation) -> b
     if value in ("today", "yesterday"):
         draft["day"] = value  # the exact time is typed next
     elif value in ("now", "1h", "3h"):
-        draft["occurred_at"] = conv.occurred_at(draft, value).isoformat()
+        draft["occurred_at"] = conv.occurred_at(value).isoformat()
     else:
         return False
     return True

@@ -8,7 +8,7 @@ from contextlib import asynccontextmanager
 import asyncpg
 from fastapi import FastAPI
 
-from api import audit, checkpoints, errors, export, health, intake, metrics, moderation, regions, stats
+from api import audit, checkpoints, errors, export, health, intake, metrics, moderation, regions, review, stats
 from api.auth import Tokens
 from api.cache import CachedReads, RenderCache
 from api.context import ApiConfig
@@ -76,7 +76,7 @@ def create_app(config: ApiConfig) -> FastAPI:
     errors.install(app)
     # Routes are matched in order: intake first, as a surge of reports is the busiest routed traffic
     # (repeated public reads are answered before routing, by CachedReads).
-    for module in (intake, stats, checkpoints, regions, export, moderation, audit, health, metrics):
+    for module in (intake, stats, checkpoints, regions, export, review, moderation, audit, health, metrics):
         app.include_router(module.router)
     app.include_router(dashboard)  # the public page at /, with its two static files
     # Added innermost first: CORS sees every answer, telemetry times everything below it.

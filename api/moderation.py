@@ -1,4 +1,4 @@
-"""Moderation: the review queue, and verify / reject / duplicate / block decisions.
+"""Moderation decisions: verify / reject / duplicate a report, block a reporter.
 
 Each decision names its moderator (from the token) and is made against the version the
 moderator saw (If-Match or `version`), so two moderators never silently overwrite each other.
@@ -7,51 +7,20 @@ moderator saw (If-Match or `version`), so two moderators never silently overwrit
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date, datetime
-from typing import Annotated, Any
+from typing import Annotated
 from uuid import UUID
 
-from fastapi import APIRouter, Header, Path, Query
+from fastapi import APIRouter, Header, Path
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.concurrency import run_in_threadpool
 
 from api.auth import Principal
-from api.deps import Application, Moderator, State
+from api.review import ReportId
+from api.deps import Application, Moderator
 from api.errors import ERROR_RESPONSES, ApiError
-from domain.application import ERASED, Svodka
-from projections import queries, schema
+from domain.application import Svodka
 
 router = APIRouter(tags=["moderation"], responses=ERROR_RESPONSES)
-
-
-class Personal(BaseModel):
-    erased: bool = Field(description="true once the reporter asked to be forgotten")
-    description: str | None = None
-    lat: float | None = None
-    lon: float | None = None
-
-
-class QueueItemOut(BaseModel):
-    id: UUID
-    version: int = Field(description="Send it back as If-Match (or `version`) with a decision.")
-    kind: str
-    region: str
-    city: str | None
-    local_day: date
-    occurred_at: datetime
-    submitted_at: datetime
-    detained: int | None
-    channel: str
-    reporter: str | None = Field(description="The reporter's pseudonym, never who they are.")
-    reporter_blocked: bool
-    reporter_reports_last_hour: int
-    personal: Personal
-
-
-class QueueOut(BaseModel):
-    items: list[QueueItemOut]
-    limit: int
-    offset: int
 
 
 class Decision(BaseModel):
@@ -90,7 +59,6 @@ class BlockOut(BaseModel):
     decided_by: str
 
 
-ReportId = Annotated[UUID, Path(alias="id", description="The report's id.")]
 IfMatch = Annotated[str | None, Header(alias="If-Match", max_length=40, description='The version seen, e.g. "3".')]
 
 
@@ -103,34 +71,6 @@ def expected_version(if_match: str | None, body: Decision) -> int | None:
     if body.version is not None and body.version != int(raw):
         raise ApiError(422, "If-Match and version disagree; send one.", field="version")
     return int(raw)
-
-
-def _personal(application: Svodka, rid: UUID) -> Personal:
-    fields: dict[str, Any] | str = application.personal_fields(rid)
-    if fields == ERASED:
-        return Personal(erased=True)
-    assert isinstance(fields, dict)
-    return Personal(erased=False, **{k: fields.get(k) for k in ("description", "lat", "lon")})
-
-
-@router.get("/v1/moderation/queue", response_model=QueueOut)
-async def queue(
-    moderator: Moderator,
-    state: State,
-    application: Application,
-    limit: Annotated[int, Query(ge=1, le=200)] = 50,
-    offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
-) -> QueueOut:
-    """Unreviewed reports, oldest first, with their decrypted personal fields (moderators only)."""
-    async with state.read_model.pool.acquire() as conn:
-        exists = await schema.exists(conn)
-        items = await queries.moderation_queue(conn, limit=limit, offset=offset) if exists else []
-    personal = await run_in_threadpool(lambda: [_personal(application, i.id) for i in items])
-    out = [
-        QueueItemOut(personal=p, **{f: getattr(i, f) for f in QueueItemOut.model_fields if f != "personal"})
-        for i, p in zip(items, personal, strict=True)
-    ]
-    return QueueOut(items=out, limit=limit, offset=offset)
 
 
 async def _decide(application: Svodka, rid: UUID, moderator: Principal, change: Callable[[], int]) -> DecisionOut:

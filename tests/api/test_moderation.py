@@ -93,3 +93,28 @@ def test_blocking_a_pseudonym_stops_its_reports_counting(http, db, application):
     assert application.reporter(pseudonym).blocked
     assert settled(http, project(db, application), city="Kursk").json()["total"]["unverified"] == 0
     assert http.post("/v1/reporters/raw-telegram-id/block", json={"reason": "x"}, headers=moderator()).status_code == 422
+
+
+def test_a_report_shows_moderators_who_decided_what_and_why(http):
+    rid = _report(http, description="у суда")
+    http.post(f"/v1/reports/{rid}/verify", json={"note": "есть видео"}, headers=moderator())
+    http.post(f"/v1/reports/{rid}/reject", json={"reason": "видео старое"}, headers=moderator(SECOND_MODERATOR))
+    assert http.get(f"/v1/reports/{rid}").status_code == 401
+    assert http.get(f"/v1/reports/{rid}", headers=moderator(OPERATOR)).status_code == 403
+    shown = http.get(f"/v1/reports/{rid}", headers=moderator()).json()
+    assert (shown["status"], shown["version"]) == ("rejected", 3)
+    assert shown["decisions"] == [{"by": "anna", "action": "verified", "why": "есть видео"},
+                                  {"by": "boris", "action": "rejected", "why": "видео старое"}]
+    assert shown["personal"]["description"] == "у суда"
+    assert http.get(f"/v1/reports/{uuid.uuid4()}", headers=moderator()).status_code == 404
+
+
+def test_a_flood_from_one_pseudonym_shows_in_the_signals(http, db, application):
+    flooder = "f" * 64
+    for i in range(6):
+        application.submit(NewReport("detention", "telegram", f"f{i}", WHEN, reporter=flooder, city="Kursk", detained=9))
+    application.submit(NewReport("detention", "telegram", "calm", WHEN, reporter="c" * 64, city="Kursk", detained=1))
+    project(db, application)
+    signals = http.get("/v1/moderation/signals", params={"min_submitted": 5}, headers=moderator()).json()["signals"]
+    assert [(s["reporter"], s["submitted"]) for s in signals] == [(flooder, 6)]
+    assert http.get("/v1/moderation/signals", params={"reporter": "123"}, headers=moderator()).status_code == 422

@@ -25,7 +25,7 @@ from infra.bootstrap import build_application, storage_env
 from infra.crypto import MemoryKeyStore
 from infra.database import Database
 from projections import schema
-from projections.projector import Projector, connect
+from projections.projector import Projector, connect, tune_collector
 from projections.replay import replay
 
 WRITERS = 8
@@ -115,6 +115,7 @@ def lag(url: str, seconds: float, rate: int) -> dict:
 
 
 def _follow(url: str, db_schema: str) -> None:
+    tune_collector()
     mapper = build_application(KEYS, None).mapper
     asyncio.run(Projector(mapper).follow(url, db_schema, poll=1.0))
 
@@ -155,6 +156,7 @@ def main() -> None:
     parser.add_argument("--schema", default="bench_projection", help="kept between runs: the log is built once")
     args = parser.parse_args()
     url = os.environ.get("DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/test")
+    tune_collector()  # as `svodka serve`, `project` and `replay` do
 
     db = fresh_schema(url, args.schema, keep=True)
     app = build_application(KEYS, db, MemoryKeyStore())  # creates the events table

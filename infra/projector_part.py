@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from infra.bootstrap import Services
-from projections.projector import Projector
+from projections.projector import Projector, tune_collector
 
 
 async def projector(svc: Services) -> None:
     """Fold the event log into the read model until cancelled; a second instance on the same
     database waits as a hot standby and takes over when the first one's session ends."""
+    tune_collector()
     await Projector(svc.app.mapper).follow(svc.db.url, svc.db.schema)
 
 
@@ -19,6 +20,8 @@ def replay(svc: Services, *, verify: bool) -> int:
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
     from projections.replay import replay as run_replay
+
+    tune_collector()
 
     columns = (
         TextColumn("[progress.description]{task.description}"),

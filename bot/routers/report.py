@@ -57,28 +57,33 @@ async def _current(cb: CallbackQuery, tag: str, conv: ReportConversation) -> dic
     return draft
 
 
-def panel_button(act: str, state: State) -> Callable[[Apply], Apply]:
-    """A report panel button: check the draft's tag, apply the answer, ask the next question.
+# What each panel button does, by (its action, the question being asked); one handler looks it
+# up, so a tap costs one parse of the payload rather than one per registered button handler.
+PANEL: dict[tuple[str, str | None], Apply] = {}
 
-    `apply` changes the draft and returns False when the button's value makes no sense
-    (a forged or outdated payload), which gets the same polite answer as a stale button.
-    """
+
+def panel_button(act: str, state: State) -> Callable[[Apply], Apply]:
+    """`apply` changes the draft and returns False when the button's value makes no sense
+    (a forged or outdated payload), which gets the same polite answer as a stale button."""
 
     def register(apply: Apply) -> Apply:
-        async def handler(cb: CallbackQuery, callback_data: ReportStep, conv: ReportConversation) -> None:
-            draft = await _current(cb, callback_data.tag, conv)
-            if draft is None:
-                return
-            if apply(draft, callback_data.val, conv) is False:
-                await cb.answer(stale_text(), show_alert=True)
-                return
-            await conv.advance(draft)
-            await cb.answer()
-
-        router.callback_query(ReportStep.filter(F.act == act), state)(handler)
+        PANEL[(act, state.state)] = apply
         return apply
 
     return register
+
+
+async def on_panel(cb: CallbackQuery, callback_data: ReportStep, conv: ReportConversation, raw_state: str | None) -> None:
+    """A report panel button: check the draft's tag, apply the answer, ask the next question."""
+    apply = PANEL.get((callback_data.act, raw_state))
+    draft = await _current(cb, callback_data.tag, conv)
+    if draft is None:
+        return
+    if apply is None or apply(draft, callback_data.val, conv) is False:
+        await cb.answer(stale_text(), show_alert=True)
+        return
+    await conv.advance(draft)
+    await cb.answer()
 
 
 # -- starting and leaving ---------------------------------------------------------------
@@ -337,6 +342,9 @@ _expect(ReportForm.count, lambda: _("Please send the number of people as digits,
 _expect(ReportForm.when_time, lambda: _("Please send the time as HH:MM, for example 14:30."))
 _expect(ReportForm.description, lambda: _("Please send the description as text, or skip."))
 _expect(ReportForm(), lambda: _("Please use the buttons on the message above."))
+
+
+router.callback_query(ReportStep.filter(), ReportForm())(on_panel)
 
 
 @router.callback_query(ReportStep.filter())

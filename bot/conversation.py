@@ -100,6 +100,7 @@ class ReportConversation:
     async def start(self) -> None:
         draft = new_draft()
         await self.state.set_state(ReportForm.kind)
+        await self.state.set_data(draft)
         draft["panel"] = await show(self.bot, self.chat_id, None, *views.kind_panel(draft))
         await self.state.set_data(draft)
 
@@ -114,10 +115,12 @@ class ReportConversation:
         self, step: State, draft: dict[str, Any], *, warning: str | None = None, suggestions: Sequence[City] = ()
     ) -> None:
         text, markup = self.render(step, draft, warning, list(suggestions))
+        # Kept before Telegram is asked: an answer is not lost if the edit cannot go out now.
+        await self.state.set_data(draft)
         panel = await show(self.bot, self.chat_id, draft.get("panel"), text, markup)
         if panel != draft.get("panel"):
             draft["panel"] = panel
-        await self.state.set_data(draft)
+            await self.state.set_data(draft)
 
     async def reprompt(self, warning: str, *, suggestions: Sequence[City] = ()) -> None:
         draft = await self.draft()

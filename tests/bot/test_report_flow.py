@@ -207,3 +207,19 @@ async def test_privacy_help_and_a_stray_message(harness):
     assert "Отправьте /report" in await h.say("просто текст")
     await h.send(h.user.press(data="r:deadbeef:kind:detention", message_id=1))
     assert "старого сообщения" in h.last_answer()["text"]
+
+
+async def test_an_answer_survives_telegram_failing_to_show_the_next_question(harness):
+    from tests.bot.fake_telegram import Fault
+
+    h = harness
+    await h.say("/report")
+    await h.tap("Задержание")
+    h.tg.fail("editMessageText", Fault(500, "Internal Server Error"))
+    assert "пошло не так" in await h.say("Москва")  # an apology, not silence
+    text = await h.say("Москва")  # the reporter tries again
+    assert "Когда это произошло" in text  # the city was kept; the bot asks the next question
+    await h.tap("Сейчас")
+    await h.tap("2")
+    summary = await h.tap("Пропустить")
+    assert "Где: Москва" in summary

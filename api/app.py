@@ -5,19 +5,14 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-import asyncpg
 from fastapi import FastAPI
 
 from api import audit, checkpoints, errors, export, health, intake, metrics, moderation, regions, review, stats
-from api.auth import Tokens
-from api.cache import CachedReads, RenderCache
+from api.cache import CachedReads
 from api.context import ApiConfig
 from api.dashboard import router as dashboard
-from api.group_commit import GroupCommit
-from api.limits import RateLimiter
 from api.metrics import Metrics
 from api.middleware import BodyLimit, PublicCors, Telemetry
-from api.readmodel import ReadModel
 from api.state import ApiState
 
 DESCRIPTION = """Counts of detentions and police checkpoints reported by citizens, each stamped with
@@ -31,35 +26,13 @@ def create_app(config: ApiConfig) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        app.state.pool = await asyncpg.create_pool(
-            config.database_url,
-            min_size=1,
-            max_size=8,
-            server_settings={"search_path": f"{config.schema},public", "application_name": "svodka-api"},
-        )
-        read_model = ReadModel(app.state.pool, config.application, metrics_, config.position_refresh_seconds)
-        state = ApiState(
-            config=config,
-            tokens=Tokens(config.operator_tokens, config.moderator_tokens),
-            metrics=metrics_,
-            limiter=RateLimiter(config.limit_key, config.redis_prefix, config.redis_url),
-            read_model=read_model,
-            cache=RenderCache(read_model, max_age=config.cache_max_age_seconds),
-            intake=GroupCommit(
-                config.application, batch_max=config.commit_batch_max, concurrency=config.commit_concurrency
-            ),
-        )
+        state = await ApiState.open(config, metrics_)
         app.state.api = state
-        read_model.start()
+        app.state.pool = state.read_model.pool  # the dashboard reads through it
         try:
             yield
         finally:
-            await state.intake.close()
-            await read_model.close()
-            await state.limiter.close()
-            await app.state.pool.close()
-            if config.on_close is not None:
-                config.on_close()
+            await state.close()
 
     app = FastAPI(
         title="svodka",

@@ -1,8 +1,10 @@
-"""Everything a request may need, built once per app in its lifespan."""
+"""Everything a request may need, built once per app in its lifespan, and released after it."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+
+import asyncpg
 
 from api.auth import Tokens
 from api.cache import RenderCache
@@ -22,3 +24,34 @@ class ApiState:
     read_model: ReadModel
     cache: RenderCache
     intake: GroupCommit
+
+    @classmethod
+    async def open(cls, config: ApiConfig, metrics: Metrics) -> ApiState:
+        pool = await asyncpg.create_pool(
+            config.database_url,
+            min_size=1,
+            max_size=8,
+            server_settings={"search_path": f"{config.schema},public", "application_name": "svodka-api"},
+        )
+        read_model = ReadModel(pool, config.application, metrics, config.position_refresh_seconds)
+        read_model.start()
+        return cls(
+            config=config,
+            tokens=Tokens(config.operator_tokens, config.moderator_tokens),
+            metrics=metrics,
+            limiter=RateLimiter(config.limit_key, config.redis_prefix, config.redis_url),
+            read_model=read_model,
+            cache=RenderCache(read_model, max_age=config.cache_max_age_seconds),
+            intake=GroupCommit(
+                config.application, batch_max=config.commit_batch_max, concurrency=config.commit_concurrency
+            ),
+        )
+
+    async def close(self) -> None:
+        # Intake first: its last batches may still be committing through the application.
+        await self.intake.close()
+        await self.read_model.close()
+        await self.limiter.close()
+        await self.read_model.pool.close()
+        if self.config.on_close is not None:
+            self.config.on_close()

@@ -16,11 +16,15 @@ from projections.queries import AsOf, Stats
 router = APIRouter(tags=["public"])
 
 
-class GroupOut(CountsOut):
+class GroupOut(BaseModel):
+    # The key first: it is what a reader looks for in each group.
     key: str | dict[str, str | None] | None = Field(
         description="Region code, city name or local day YYYY-MM-DD; an object with one field per "
         "dimension when grouped by several."
     )
+    verified: int
+    unverified: int
+    reports: int
 
 
 class StatsOut(BaseModel):

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timezone
 from typing import Annotated, Literal
 
 from fastapi import Query, Request
@@ -81,7 +81,9 @@ async def figures_filter(
         place = request.app.state.api.config.application.gazetteer.resolve(region=region, city=city)
         # A city implies its region; asking by region alone must not narrow to a city.
         region, city = place.region, place.city
-    return Filter(kind, date_from, date_to, region, city, as_of)
+    # In UTC, so one instant written with two offsets is one question (and one cache entry).
+    at = as_of.astimezone(timezone.utc) if as_of is not None else None
+    return Filter(kind, date_from, date_to, region, city, at)
 
 
 def group_dimensions(group_by: str | None) -> tuple[str, ...]:

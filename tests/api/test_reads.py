@@ -57,6 +57,8 @@ def test_answers_are_cached_by_position_with_etag_and_304(http, db, application)
     # The same question spelt differently is the same answer.
     assert http.get("/v1/stats", params={"city": "москва"}).headers["etag"] == etag
     assert http.get("/v1/stats", params={"city": "Moscow"}, headers={"If-None-Match": etag}).status_code == 304
+    moscow_time = http.get("/v1/stats", params={"as_of": "2026-01-01T12:00:00+03:00"}).headers["etag"]
+    assert http.get("/v1/stats", params={"as_of": "2026-01-01T09:00:00Z"}).headers["etag"] == moscow_time
     http.post("/v1/reports", json=detention(detained=9), headers=operator())
     moved = settled(http, project(db, application), city="Moscow")
     assert moved.headers["etag"] != etag

@@ -2,8 +2,9 @@
 
 "Known at T" is the log up to P, the last event whose clock (the largest recorded time so far,
 see `schema.py`) is at most T: the figures at T are the model's real state after event P.
-They are summed from whichever side of P is shorter: the ledger up to P, or the current counts
-minus the ledger after P (recent instants, the common question, are cheap).
+They start from the nearest known state, the current counts or a snapshot (a copy of the counts
+the projector takes every so many events), and add or take away the ledger rows in between, so
+no question sums more than half a snapshot interval of ledger rows.
 """
 
 from __future__ import annotations
@@ -34,10 +35,29 @@ async def figures_source(
     )
     if mark is None:
         return (0, None), f"{current} AND false"
-    args.append(mark["position"])
+    target, now = mark["position"], live["position"]
+    below = await conn.fetchval(f"SELECT max(position) FROM {LIVE}snapshots WHERE position <= $1", target)
+    above = await conn.fetchval(f"SELECT min(position) FROM {LIVE}snapshots WHERE position > $1", target)
+    # (ledger rows to read, where to start): the empty model at 0 or a snapshot below, the live
+    # counts (None), or a snapshot above.
+    options = [(target - (below or 0), below or 0), (now - target, None)]
+    if above is not None:
+        options.append((above - target, above))
+    start = min(options, key=lambda option: option[0])[1]
+    args.append(target)
     upto = f"${len(args)}"
-    if mark["position"] * 2 <= live["position"]:
-        source = f"SELECT {COLUMNS} FROM {LIVE}ledger WHERE {filters} AND position <= {upto}"
-    else:
+    if start is None:
         source = f"{current} UNION ALL SELECT {NEGATED} FROM {LIVE}ledger WHERE {filters} AND position > {upto}"
-    return (mark["position"], mark["recorded_at"]), source
+    elif start <= target:
+        args.append(start)
+        source = (
+            f"SELECT {COLUMNS} FROM {LIVE}snapshots WHERE {filters} AND position = ${len(args)} UNION ALL "
+            f"SELECT {COLUMNS} FROM {LIVE}ledger WHERE {filters} AND position > ${len(args)} AND position <= {upto}"
+        )
+    else:
+        args.append(start)
+        source = (
+            f"SELECT {COLUMNS} FROM {LIVE}snapshots WHERE {filters} AND position = ${len(args)} UNION ALL "
+            f"SELECT {NEGATED} FROM {LIVE}ledger WHERE {filters} AND position > {upto} AND position <= ${len(args)}"
+        )
+    return (target, mark["recorded_at"]), source

@@ -62,6 +62,7 @@ class Projector:
     # Called after a batch is written and before it commits; tests inject faults here.
     before_commit: Callable[[int], Awaitable[None]] | None = None
     memory: int = 50_000  # report rows kept in memory between batches
+    snapshot_every: int = 100_000  # events between two snapshots of the counts (for as-of)
     _state: State | None = field(default=None, init=False, repr=False)
     _state_at: tuple[int, int] | None = field(default=None, init=False, repr=False)  # (table oid, position)
 
@@ -128,6 +129,8 @@ class Projector:
             if tuple(found) != (table, position):
                 raise Overtaken(f"the read model moved from {position} to {found[1]} under this projector")
             await store.write(conn, p, changes)
+            if changes.position // self.snapshot_every > position // self.snapshot_every:
+                await conn.execute(f"INSERT INTO {p}snapshots SELECT $1, * FROM {p}counts", changes.position)
             if self.before_commit is not None:
                 await self.before_commit(changes.position)
             await conn.execute(

@@ -9,7 +9,9 @@ import asyncpg
 
 LIVE = "rm_"
 STAGING = "rmx_"
-TABLES = ("tracking", "reports", "reporters", "counts", "ledger", "clock", "confirmations", "abuse")
+TABLES = ("tracking", "reports", "reporters", "counts", "ledger", "clock", "snapshots", "confirmations", "abuse")
+# Snapshot positions follow batch boundaries, so a replay takes them elsewhere: not compared.
+DERIVED = ("snapshots",)
 
 # One row: the last notification folded in, that event's recorded time, and the ledger clock
 # (the largest recorded time so far; see `ledger` below).
@@ -88,6 +90,20 @@ CREATE TABLE {p}clock (
     at timestamptz NOT NULL,
     recorded_at timestamptz NOT NULL
 );
+
+-- The counts as they stood after event `position`, taken every so many events, so an as-of
+-- question starts near its answer instead of at either end of the ledger.
+CREATE TABLE {p}snapshots (
+    position bigint NOT NULL,
+    kind text NOT NULL,
+    region text NOT NULL,
+    city text NOT NULL,
+    day date NOT NULL,
+    status text NOT NULL,
+    reports bigint NOT NULL,
+    detained bigint NOT NULL
+);
+CREATE INDEX {p}snapshots_position ON {p}snapshots (position);
 
 CREATE TABLE {p}confirmations (
     report_id uuid NOT NULL,

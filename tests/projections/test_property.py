@@ -73,10 +73,14 @@ def run(app, ids: list, command: tuple) -> None:
     commands=st.lists(step, max_size=40),
     batch=st.integers(1, 8),
     memory=st.integers(2, 60),  # small: rows leave memory and are read back
+    snapshots=st.integers(2, 30),  # small: as-of answers start from snapshots too
     pipelined=st.booleans(),  # a second connection: the next batch folds while the last commits
 )
-def test_projected_counts_equal_a_plain_fold_of_the_same_events(db, store_app, commands, batch, memory, pipelined):
-    asyncio.run(check(db, store_app, commands, Projector(store_app.mapper, batch_size=batch, memory=memory), pipelined))
+def test_projected_counts_equal_a_plain_fold_of_the_same_events(
+    db, store_app, commands, batch, memory, snapshots, pipelined
+):
+    projector = Projector(store_app.mapper, batch_size=batch, memory=memory, snapshot_every=snapshots)
+    asyncio.run(check(db, store_app, commands, projector, pipelined))
 
 
 async def check(db, app, commands: list, projector: Projector, pipelined: bool) -> None:

@@ -6,9 +6,10 @@ import time
 from datetime import datetime, timedelta, timezone
 
 from projections import queries
+from projections.projector import Projector
 from projections.replay import replay
 from tests.projections.conftest import NOW, checkpoint, detention, project
-from tests.projections.reference import expected, published, stored_events
+from tests.projections.reference import expected, known_at, numbered_events, published, stored_events
 
 KINDS = ("detention", "checkpoint")
 
@@ -89,3 +90,20 @@ async def test_checkpoints_expire_from_their_last_confirmation_and_end_when_clea
     for when, want in answers.items():
         assert sorted(await active(when)) == sorted(want), when
     assert await queries.active_checkpoints(conn, at=cleared - ms, ttl=ttl) == first
+
+
+async def test_as_of_every_instant_from_snapshots_or_either_end_equals_the_fold(store_app, conn):
+    for i in range(16):
+        sub = store_app.submit(detention(f"s{i}", detained=i + 1, reporter=f"{i % 3:064d}"))
+        if i % 2:
+            store_app.verify(sub.id, moderator="m")
+        if i % 5 == 4:
+            store_app.reject(sub.id, moderator="m", reason="fake")
+    await project(conn, Projector(store_app.mapper, batch_size=3, snapshot_every=4))
+    assert await conn.fetchval("SELECT count(DISTINCT position) FROM rm_snapshots") >= 5
+    numbered = numbered_events(store_app)
+    events = [event for _, event in numbered]
+    us = timedelta(microseconds=1)
+    for at in sorted({t for _, e in numbered for t in (e.timestamp - us, e.timestamp)}):
+        assert await published(conn, "detention", at) == expected(events, "detention", at), at
+        assert (await queries.stats(conn, at=at)).as_of.position == known_at(numbered, at)

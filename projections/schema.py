@@ -71,16 +71,7 @@ CREATE TABLE {p}counts (
 );
 
 -- Every change to `counts`, per event: the figures after event P are the sum up to P.
-CREATE TABLE {p}ledger (
-    position bigint NOT NULL,
-    kind text NOT NULL,
-    region text NOT NULL,
-    city text NOT NULL,
-    day date NOT NULL,
-    status text NOT NULL,
-    reports integer NOT NULL,
-    detained integer NOT NULL
-);
+CREATE TABLE {p}ledger (position bigint NOT NULL, LIKE {p}counts);
 
 -- One row per event: its recorded time, and the clock (the largest recorded time up to it).
 -- Writers' clocks interleave, so "known at T" is the log up to the last event whose clock is
@@ -93,16 +84,7 @@ CREATE TABLE {p}clock (
 
 -- The counts as they stood after event `position`, taken every so many events, so an as-of
 -- question starts near its answer instead of at either end of the ledger.
-CREATE TABLE {p}snapshots (
-    position bigint NOT NULL,
-    kind text NOT NULL,
-    region text NOT NULL,
-    city text NOT NULL,
-    day date NOT NULL,
-    status text NOT NULL,
-    reports bigint NOT NULL,
-    detained bigint NOT NULL
-);
+CREATE TABLE {p}snapshots (position bigint NOT NULL, LIKE {p}counts);
 CREATE INDEX {p}snapshots_position ON {p}snapshots (position);
 
 CREATE TABLE {p}confirmations (

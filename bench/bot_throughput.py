@@ -1,7 +1,7 @@
 """Bot throughput: updates per second one bot process handles in complete report conversations,
 against an echo bot on the same stack (aiogram polling, the same Bot session), in the same run.
 
-    python -m bench.bot_throughput [--users 600] [--concurrency 150]
+    python -m bench.bot_throughput [--users 300] [--concurrency 100] [--rounds 5]
 
 The bot runs in its own process, polling a loopback Bot API (tests/bot/fake_telegram.py) that
 this process serves; simulated reporters wait for each reply before their next step, as people
@@ -16,6 +16,7 @@ import argparse
 import asyncio
 import multiprocessing
 import os
+import statistics
 import time
 from dataclasses import dataclass
 
@@ -147,27 +148,27 @@ async def measure(kind: str, users: int, concurrency: int) -> Result:
 
 
 async def main(users: int, concurrency: int, rounds: int) -> None:
-    results: dict[str, list[Result]] = {"echo": [], "svodka": []}
-    for _ in range(rounds):  # interleaved, so drift on a shared machine hits both alike
-        for kind in ("echo", "svodka"):
-            results[kind].append(await measure(kind, users, concurrency))
-    print(f"{users} reporters x {len(STEPS)} updates, {concurrency} at a time, best of {rounds}, {os.cpu_count()} CPUs")
-    print("               wall clock           per CPU-second of the bot process")
-    echo = max(results["echo"], key=lambda r: r.rate), max(results["echo"], key=lambda r: r.capacity)
-    bot = max(results["svodka"], key=lambda r: r.rate), max(results["svodka"], key=lambda r: r.capacity)
-    print(f"echo bot       {echo[0].rate:8.0f} updates/s       {echo[1].capacity:8.0f} updates/s")
-    print(
-        f"svodka report  {bot[0].rate:8.0f} updates/s       {bot[1].capacity:8.0f} updates/s"
-    )
-    print(
-        f"ratio          {bot[0].rate / echo[0].rate:8.0%}                 {bot[1].capacity / echo[1].capacity:8.0%}"
-    )
+    print(f"{users} reporters x {len(STEPS)} updates, {concurrency} at a time, {os.cpu_count()} CPUs")
+    print("round   echo wall  svodka wall  ratio   echo/CPU-s  svodka/CPU-s  ratio")
+    wall, cpu = [], []
+    for n in range(1, rounds + 1):
+        # Interleaved, so drift on a shared machine hits both alike; each round is its own ratio.
+        echo = await measure("echo", users, concurrency)
+        bot = await measure("svodka", users, concurrency)
+        wall.append(bot.rate / echo.rate)
+        cpu.append(bot.capacity / echo.capacity)
+        print(
+            f"{n:5}  {echo.rate:8.0f}/s  {bot.rate:9.0f}/s  {wall[-1]:5.0%}  "
+            f"{echo.capacity:9.0f}/s  {bot.capacity:10.0f}/s  {cpu[-1]:5.0%}",
+            flush=True,
+        )
+    print(f"median ratio: wall clock {statistics.median(wall):.0%}, per CPU-second {statistics.median(cpu):.0%}")
 
 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--users", type=int, default=600)
-    parser.add_argument("--concurrency", type=int, default=150)
-    parser.add_argument("--rounds", type=int, default=2)
+    parser.add_argument("--users", type=int, default=300)
+    parser.add_argument("--concurrency", type=int, default=100)
+    parser.add_argument("--rounds", type=int, default=5)
     args = parser.parse_args()
     asyncio.run(main(args.users, args.concurrency, args.rounds))

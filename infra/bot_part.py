@@ -34,6 +34,7 @@ from infra.bootstrap import Services
 from infra.crypto import pseudonym
 from infra.database import Database
 from infra.keys import Keys
+from projections.queries import active_checkpoints
 
 log = logging.getLogger("svodka.bot")
 NEARBY_KM = 25.0
@@ -61,8 +62,6 @@ class ReadModelCheckpoints:
         self._pool: asyncpg.Pool | None = None
 
     async def __call__(self, lat: float, lon: float) -> Sequence[Checkpoint]:
-        from projections.queries import active_checkpoints
-
         if self._pool is None:
             self._pool = await asyncpg.create_pool(
                 self.db.url,

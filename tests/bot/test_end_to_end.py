@@ -23,7 +23,9 @@ async def test_reports_reach_the_store_and_the_counts_and_no_identity_is_kept(
     tg, store_app, db, keys, redis, caplog
 ):
     client, prefix = redis
-    caplog.set_level(logging.DEBUG)  # aiogram's own loggers too, at their most talkative
+    # aiogram's own loggers too, at their most talkative (configure_logging may have quietened them).
+    for name in (None, "aiogram.event", "aiogram.dispatcher", "aiogram.middlewares"):
+        caplog.set_level(logging.DEBUG, logger=name)
     checkpoints = ReadModelCheckpoints(db, ttl_minutes=180)
     dp = wire(store_app, keys, checkpoints, client, prefix=prefix).dispatcher
     telegram = make_bot(TOKEN, tg.url)

@@ -7,7 +7,7 @@ from datetime import datetime
 from itertools import islice
 from uuid import UUID
 
-from projections.fold import ReporterRow, ReportRow
+from projections.rows import ReporterRow, ReportRow
 
 
 @dataclass

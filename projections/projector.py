@@ -21,7 +21,7 @@ from eventsourcing.persistence import Mapper, StoredEvent
 
 from domain.reporter import Reporter
 from projections import schema, store
-from projections.fold import Changes
+from projections.rows import Changes
 from projections.memory import State
 
 log = logging.getLogger("svodka.projector")

@@ -12,7 +12,8 @@ import asyncpg
 
 from domain.report import Report
 from domain.reporter import Reporter
-from projections.fold import REPORT_COLUMNS, REPORTER_COLUMNS, Changes, Fold, ReporterRow, ReportRow, hour_of
+from projections.fold import Fold
+from projections.rows import REPORT_COLUMNS, REPORTER_COLUMNS, Changes, ReporterRow, ReportRow, hour_of
 from projections.memory import State
 CELL = "kind, region, city, day, status"
 EVER = datetime.min.replace(tzinfo=timezone.utc)

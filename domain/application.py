@@ -12,7 +12,7 @@ from eventsourcing.application import AggregateNotFoundError, Application
 from eventsourcing.persistence import IntegrityError
 from eventsourcing.utils import Environment
 
-from domain.errors import Conflict, IdempotencyConflict, InvalidReport, ReportNotFound
+from domain.errors import Conflict, DomainError, IdempotencyConflict, InvalidReport, ReportNotFound
 from domain.model import (
     Kind,
     check_description,
@@ -93,8 +93,50 @@ class Svodka(Application[UUID]):
         if existing is not None:
             self._check_same(existing, new, facts)
             return Submission(rid, created=False)
+        try:
+            self.save(self._build(rid, new, facts))
+        except IntegrityError:
+            # A concurrent retry won the race; it is the same submission only if the bodies agree.
+            self._check_same(self._get(rid), new, facts)
+            return Submission(rid, created=False)
+        return Submission(rid, created=True)
+
+    def submit_many(self, batch: list[NewReport], now: datetime | None = None) -> list[Submission | DomainError]:
+        """Group commit: every valid new report of `batch` saved in one transaction.
+
+        The outcome of each, in order. When the store refuses the batch (an id already taken,
+        i.e. a retry), each report goes through `submit`, which tells a retry from a conflict.
+        """
+        outcomes: list[Submission | DomainError | None] = [None] * len(batch)
+        fresh: dict[UUID, tuple[int, Report]] = {}
+        one_by_one: list[int] = []
+        for i, new in enumerate(batch):
+            try:
+                rid = report_id(new.channel, new.client_ref)
+                if rid in fresh:
+                    one_by_one.append(i)  # the same reference twice in one batch: a retry
+                    continue
+                fresh[rid] = (i, self._build(rid, new, self._facts(new, now)))
+            except DomainError as error:
+                outcomes[i] = error
+        if fresh:
+            try:
+                self.save(*(report for _, report in fresh.values()))
+            except IntegrityError:
+                one_by_one.extend(i for i, _ in fresh.values())
+            else:
+                for i, report in fresh.values():
+                    outcomes[i] = Submission(report.id, created=True)
+        for i in sorted(one_by_one):
+            try:
+                outcomes[i] = self.submit(batch[i], now)
+            except DomainError as error:
+                outcomes[i] = error
+        return outcomes  # type: ignore[return-value]
+
+    def _build(self, rid: UUID, new: NewReport, facts: Facts) -> Report:
         subject = new.reporter or f"report:{rid}"
-        report = Report(
+        return Report(
             id=rid,
             kind=facts.kind.value,
             channel=new.channel,
@@ -109,13 +151,6 @@ class Svodka(Application[UUID]):
             subject=subject,
             sealed=self.vault.seal(subject, facts.personal) if facts.personal else None,
         )
-        try:
-            self.save(report)
-        except IntegrityError:
-            # A concurrent retry won the race; it is the same submission only if the bodies agree.
-            self._check_same(self._get(rid), new, facts)
-            return Submission(rid, created=False)
-        return Submission(rid, created=True)
 
     def _facts(self, new: NewReport, now: datetime | None) -> Facts:
         try:

@@ -255,3 +255,35 @@ def test_reporter_block_unblock_and_forget(app):
     assert (report.region, report.detained) == ("RU-MOW", 3)
     # A retry after forgetting still recognises the same submission by its facts.
     assert not app.submit(detention(reporter=pseudonym)).created
+
+
+def test_one_batch_mixes_new_retried_conflicting_and_invalid_reports(app):
+    from domain.application import Submission
+
+    first = detention(channel="operator:a", client_ref="old", reporter=None)
+    existing = app.submit(first)
+    batch = [
+        detention(channel="operator:a", client_ref="n1", reporter=None, detained=5),
+        first,  # a retry of a stored report
+        detention(channel="operator:a", client_ref="old", reporter=None, detained=9),  # same key, new body
+        detention(channel="operator:a", client_ref="bad", reporter=None, detained=0),
+        detention(channel="operator:a", client_ref="n2", reporter=None, city="Kursk", detained=1),
+        detention(channel="operator:a", client_ref="n2", reporter=None, city="Kursk", detained=1),  # twice
+    ]
+    outcomes = app.submit_many(batch)
+    assert isinstance(outcomes[0], Submission) and outcomes[0].created
+    assert outcomes[1] == Submission(existing.id, created=False)
+    assert isinstance(outcomes[2], IdempotencyConflict)
+    assert isinstance(outcomes[3], InvalidReport)
+    assert outcomes[4].created and outcomes[5] == Submission(outcomes[4].id, created=False)
+    assert app.report(outcomes[0].id).detained == 5
+    assert app.report(outcomes[4].id).city == "Kursk"
+
+
+def test_a_batch_builds_what_submit_builds(app):
+    new = checkpoint(channel="operator:a", client_ref="cp", reporter=None, description="двое у поста")
+    [outcome] = app.submit_many([new])
+    report = app.report(outcome.id)
+    assert (report.region, report.kind, report.coarse_lat) == ("RU-KRS", Kind.CHECKPOINT, round(51.7304, 2))
+    assert app.personal_fields(outcome.id) == {"lat": 51.7304, "lon": 36.1926, "description": "двое у поста"}
+    assert not app.submit(new).created

@@ -23,9 +23,9 @@ from aiohttp import web
 from redis.asyncio import Redis
 
 from bot.dispatcher import BotPorts, build_dispatcher
-from bot.guards import MemorySeenUpdates, MemoryThrottle, RedisSeenUpdates, RedisThrottle
+from bot.guards import MemorySeenUpdates, MemoryThrottle, RedisSeenUpdates, RedisThrottle, SeenUpdates, Throttle
 from bot.middlewares import RetryAfter
-from bot.prefs import MemoryPreferences, RedisPreferences
+from bot.prefs import MemoryPreferences, Preferences, RedisPreferences
 from bot.routers.checkpoints import Checkpoint
 from bot.storage import PseudonymousKeyBuilder, conversation_storage
 from domain.application import Svodka
@@ -34,6 +34,7 @@ from infra.bootstrap import Services
 from infra.crypto import pseudonym
 from infra.database import Database
 from infra.keys import Keys
+from infra.settings import Settings
 from projections.queries import active_checkpoints
 
 log = logging.getLogger("svodka.bot")
@@ -82,7 +83,6 @@ class ReadModelCheckpoints:
 @dataclass
 class BotWiring:
     dispatcher: Dispatcher
-    redis: Redis | None
 
 
 def wire(
@@ -97,30 +97,28 @@ def wire(
 ) -> BotWiring:
     """Memory for one process; Redis (state, prefs, dedupe, rate limits) when workers share."""
     pseudonymize = pseudonymizer(keys)
+    prefs: Preferences
+    seen: SeenUpdates
+    throttle: Throttle
+    isolation: BaseEventIsolation
     if redis is None:
-        ports = BotPorts(
-            svodka=app,
-            pseudonymize=pseudonymize,
-            nearby_checkpoints=nearby_checkpoints,
-            prefs=MemoryPreferences(),
-            seen=MemorySeenUpdates(),
-            throttle=MemoryThrottle(limit=throttle_limit),
-            clock=clock,
-        )
-        isolation: BaseEventIsolation = SimpleEventIsolation()
+        prefs, seen, throttle = MemoryPreferences(), MemorySeenUpdates(), MemoryThrottle(limit=throttle_limit)
+        isolation = SimpleEventIsolation()
     else:
-        ports = BotPorts(
-            svodka=app,
-            pseudonymize=pseudonymize,
-            nearby_checkpoints=nearby_checkpoints,
-            prefs=RedisPreferences(redis, prefix),
-            seen=RedisSeenUpdates(redis, prefix),
-            throttle=RedisThrottle(redis, limit=throttle_limit, prefix=prefix),
-            clock=clock,
-        )
+        prefs, seen = RedisPreferences(redis, prefix), RedisSeenUpdates(redis, prefix)
+        throttle = RedisThrottle(redis, limit=throttle_limit, prefix=prefix)
         isolation = RedisEventIsolation(redis, key_builder=PseudonymousKeyBuilder(pseudonymize, f"{prefix}:fsm"))
+    ports = BotPorts(
+        svodka=app,
+        pseudonymize=pseudonymize,
+        nearby_checkpoints=nearby_checkpoints,
+        prefs=prefs,
+        seen=seen,
+        throttle=throttle,
+        clock=clock,
+    )
     storage = conversation_storage(redis, pseudonymize, prefix)
-    return BotWiring(build_dispatcher(ports, storage, isolation), redis)
+    return BotWiring(build_dispatcher(ports, storage, isolation))
 
 
 async def reachable(call: Callable[[], Awaitable[object]]) -> None:
@@ -139,6 +137,13 @@ async def reachable(call: Callable[[], Awaitable[object]]) -> None:
         delay = min(delay * 2, 60.0)
 
 
+def webhook_problem(settings: Settings) -> str | None:
+    """Without a secret, anyone who finds the webhook could post updates in any user's name."""
+    if settings.webhook_url and settings.webhook_secret is None:
+        return "WEBHOOK_URL needs WEBHOOK_SECRET (a random string Telegram sends back with every update)"
+    return None
+
+
 def quiet_aiogram() -> None:
     """aiogram's INFO lines name update ids and durations; nothing a reporter needs kept."""
     for name in ("aiogram.event", "aiogram.middlewares", "aiogram.scene"):
@@ -149,6 +154,9 @@ async def bot(svc: Services) -> None:
     """The `bot` part: runs until cancelled."""
     settings = svc.settings
     assert settings.telegram_bot_token is not None, "the bot part needs TELEGRAM_BOT_TOKEN"
+    problem = webhook_problem(settings)
+    if problem:
+        raise RuntimeError(problem)
     quiet_aiogram()
     redis = Redis.from_url(settings.redis_url) if settings.redis_url else None
     checkpoints = ReadModelCheckpoints(svc.db, settings.checkpoint_ttl_minutes)
@@ -156,7 +164,8 @@ async def bot(svc: Services) -> None:
     telegram = make_bot(settings.telegram_bot_token.get_secret_value(), settings.telegram_api_url)
     try:
         if settings.webhook_url:
-            secret = settings.webhook_secret.get_secret_value() if settings.webhook_secret else None
+            assert settings.webhook_secret is not None
+            secret = settings.webhook_secret.get_secret_value()
             await serve_webhook(wiring.dispatcher, telegram, settings.webhook_url, secret, *WEBHOOK_LISTEN)
         else:
             await reachable(lambda: telegram.delete_webhook(drop_pending_updates=False))

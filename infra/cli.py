@@ -85,10 +85,13 @@ def bot() -> None:
     from infra.runner import run
 
     settings = settings_or_exit()
-    if settings.telegram_bot_token is None:
-        typer.secho("svodka: set TELEGRAM_BOT_TOKEN to run the bot.", err=True, fg="red")
-        raise typer.Exit(2)
     from infra.bot_part import bot as bot_part
+    from infra.bot_part import webhook_problem
+
+    problem = "set TELEGRAM_BOT_TOKEN to run the bot" if settings.telegram_bot_token is None else webhook_problem(settings)
+    if problem:
+        typer.secho(f"svodka: {problem}.", err=True, fg="red")
+        raise typer.Exit(2)
 
     run(settings, [bot_part])
 

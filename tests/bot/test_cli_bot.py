@@ -22,6 +22,14 @@ def test_bot_without_a_token_says_what_to_set(monkeypatch):
     assert result.exit_code == 2 and "TELEGRAM_BOT_TOKEN" in result.output
 
 
+def test_a_webhook_without_a_secret_is_refused(monkeypatch):
+    monkeypatch.setenv("TELEGRAM_BOT_TOKEN", TOKEN)
+    monkeypatch.setenv("WEBHOOK_URL", "https://svodka.example/telegram")
+    monkeypatch.delenv("WEBHOOK_SECRET", raising=False)
+    result = CliRunner().invoke(cli, ["bot"])
+    assert result.exit_code == 2 and "WEBHOOK_SECRET" in result.output
+
+
 async def test_an_unreachable_bot_api_is_retried_without_printing_the_token(db, tmp_path):
     env = _env(db, tmp_path, "http://127.0.0.1:9")  # the discard port: nothing listens
     proc = await asyncio.create_subprocess_exec(

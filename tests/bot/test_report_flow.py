@@ -223,3 +223,17 @@ async def test_an_answer_survives_telegram_failing_to_show_the_next_question(har
     await h.tap("2")
     summary = await h.tap("Пропустить")
     assert "Где: Москва" in summary
+
+
+async def test_edit_time_and_description_from_the_summary(harness):
+    h = harness
+    await h.detention_summary(description=None)
+    await h.tap("Когда")
+    summary = await h.tap("3 часа назад")
+    assert "сегодня, 12:00" in summary  # 15:00 in Moscow, three hours back
+    await h.tap("Описание")
+    summary = await h.say("двое у входа")
+    assert "Описание: двое у входа" in summary and "сегодня, 12:00" in summary
+    await h.tap("Подтвердить")
+    [report] = h.reports()
+    assert report.occurred_at == CLOCK - timedelta(hours=3)

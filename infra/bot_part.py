@@ -39,8 +39,6 @@ from projections.queries import active_checkpoints
 
 log = logging.getLogger("svodka.bot")
 NEARBY_KM = 25.0
-# Where the webhook listens; a reverse proxy forwards WEBHOOK_URL here.
-WEBHOOK_LISTEN = ("127.0.0.1", 8081)
 
 
 def make_bot(token: str, api_url: str) -> Bot:
@@ -166,7 +164,7 @@ async def bot(svc: Services) -> None:
         if settings.webhook_url:
             assert settings.webhook_secret is not None
             secret = settings.webhook_secret.get_secret_value()
-            await serve_webhook(wiring.dispatcher, telegram, settings.webhook_url, secret, *WEBHOOK_LISTEN)
+            await serve_webhook(wiring.dispatcher, telegram, settings.webhook_url, secret, settings.webhook_host, settings.webhook_port)
         else:
             await reachable(lambda: telegram.delete_webhook(drop_pending_updates=False))
             log.info("bot polling", extra={"api": urlparse(settings.telegram_api_url).hostname})

@@ -19,14 +19,26 @@ class RedactSecrets(logging.Filter):
         self._secrets = [s for s in secrets if s and len(s) >= 8]
 
     def filter(self, record: logging.LogRecord) -> bool:
-        if self._secrets:
-            message = record.getMessage()
-            masked = message
-            for secret in self._secrets:
-                masked = masked.replace(secret, "***")
-            if masked != message:
-                record.msg, record.args = masked, None
+        if record.exc_info and record.exc_info[0] is not None:
+            # An exception's text can carry a URL with the bot token: keep it only as masked text.
+            record.exc_text = self._mask(f"{record.exc_info[0].__name__}: {record.exc_info[1]}")
+            record.exc_info = None
+        message = record.getMessage()
+        masked = self._mask(message)
+        if masked != message:
+            record.msg, record.args = masked, None
         return True
+
+    def _mask(self, text: str) -> str:
+        for secret in self._secrets:
+            text = text.replace(secret, "***")
+        return text
+
+
+def one_line_error(record: logging.LogRecord) -> str | None:
+    if record.exc_info and record.exc_info[0] is not None:
+        return f"{record.exc_info[0].__name__}: {record.exc_info[1]}"
+    return record.exc_text
 
 
 class JsonFormatter(logging.Formatter):
@@ -40,9 +52,10 @@ class JsonFormatter(logging.Formatter):
         for key, value in vars(record).items():
             if key not in _STANDARD and not key.startswith("_"):
                 entry[key] = value if isinstance(value, (str, int, float, bool, type(None))) else str(value)
-        if record.exc_info:
+        error = one_line_error(record)
+        if error:
             # One line per record: the type and message, never a multi-line traceback in the stream.
-            entry["error"] = f"{record.exc_info[0].__name__}: {record.exc_info[1]}"
+            entry["error"] = error
         return json.dumps(entry, ensure_ascii=False)
 
 
@@ -52,8 +65,9 @@ class TextFormatter(logging.Formatter):
             f"{k}={v}" for k, v in vars(record).items() if k not in _STANDARD and not k.startswith("_")
         )
         line = f"{datetime.now().strftime('%H:%M:%S')} {record.levelname:<7} {record.name}: {record.getMessage()}"
-        if record.exc_info:
-            line += f" ({record.exc_info[0].__name__}: {record.exc_info[1]})"
+        error = one_line_error(record)
+        if error:
+            line += f" ({error})"
         return f"{line}  {extras}" if extras else line
 
 

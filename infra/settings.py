@@ -50,6 +50,9 @@ class Settings(BaseSettings):
     telegram_api_url: str = Field(DEFAULT_TELEGRAM_API, validation_alias=_env("TELEGRAM_API_URL"))
     webhook_url: str | None = Field(None, validation_alias=_env("WEBHOOK_URL"))
     webhook_secret: SecretStr | None = Field(None, validation_alias=_env("WEBHOOK_SECRET"))
+    # Where the webhook listens locally; a reverse proxy forwards WEBHOOK_URL here.
+    webhook_host: str = Field("127.0.0.1", validation_alias=_env("SVODKA_WEBHOOK_HOST"))
+    webhook_port: int = Field(8081, ge=1, le=65535, validation_alias=_env("SVODKA_WEBHOOK_PORT"))
     redis_url: str | None = Field(None, validation_alias=_env("REDIS_URL"))
 
     @field_validator("master_key")

@@ -17,3 +17,16 @@ def test_json_line_with_extras_and_masked_secret():
     assert entry["message"] == "token is ***"
     assert entry["position"] == 7 and entry["level"] == "info"
     assert "\n" not in line
+
+
+def test_exception_text_is_one_masked_line():
+    try:
+        raise ConnectionError("cannot reach https://api.telegram.org/bot12345:SECRETSECRET/getUpdates")
+    except ConnectionError:
+        import sys
+
+        record = logging.LogRecord("aiogram", logging.ERROR, __file__, 1, "polling failed", (), sys.exc_info())
+    RedactSecrets(["12345:SECRETSECRET"]).filter(record)
+    entry = json.loads(JsonFormatter().format(record))
+    assert entry["error"] == "ConnectionError: cannot reach https://api.telegram.org/bot***/getUpdates"
+    assert "SECRETSECRET" not in json.dumps(entry)

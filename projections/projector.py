@@ -1,7 +1,9 @@
 """The projector: follows the event store's notification log into the read model, exactly once.
 
-Each batch is read, decoded with the application's own mapper (so decryption, decompression and
-upcasting apply), folded, written, and the tracking position advanced, all in one transaction.
+Each batch is read in log order, decoded with the application's own mapper (so decryption,
+decompression and upcasting apply) and folded; its writes and the new tracking position commit
+in one transaction, which first checks, under a row lock, that the position is still the one
+the batch was folded from. So every event is applied exactly once, whatever dies when.
 
 Reading `notification_id > last ORDER BY notification_id` never skips an event only because the
 library inserts under `LOCK TABLE ... IN EXCLUSIVE MODE`, so notification ids become visible in

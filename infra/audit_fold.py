@@ -1,7 +1,9 @@
 """The auditor's own fold of exported facts into public counts, independent of the projector.
 
 Counting rules (brief, "Domain rules"): a report counts while it is unreviewed (as unverified)
-or verified, and its reporter is not blocked. Detentions count people detained; checkpoints
+or verified, and its reporter is not blocked. A flood is held back: a report that is more than
+the FLOOD_LIMIT-th from its pseudonym in one clock hour (UTC, by recorded time) counts only once
+verified, so one pseudonym cannot move the public figures by sheer volume. Detentions count people detained; checkpoints
 count reports. Every change is kept as a delta stamped with its position and recorded time,
 so figures "as known at T" can be summed for any T. Recorded times are not strictly ordered by
 position (concurrent writers), so "known at T" means: after the last event whose running-maximum
@@ -15,6 +17,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+FLOOD_LIMIT = 10  # reports per pseudonym per clock hour that count before review (docs/AUDIT.md)
 COUNTING = {"unreviewed": "unverified", "verified": "verified"}
 STATUS_BY_EVENT = {
     "Report.Verified": "verified",
@@ -36,6 +39,7 @@ class Tracked:
     city: str | None
     detained: int | None
     status: str = "unreviewed"
+    held: bool = False  # beyond the flood limit: counts only once verified
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,6 +60,7 @@ class Fold:
         self.counted: dict[str, Delta] = {}  # what each report adds to the figures right now
         self.pseudonyms: dict[str, str] = {}  # reporter aggregate id -> audit pseudonym
         self.blocked: set[str] = set()
+        self.hourly: dict[tuple[str, datetime], int] = {}  # (pseudonym, hour) -> reports submitted
         self.by_reporter: dict[str, set[str]] = {}
         self.ledger: list[Delta] = []
         self.positions: list[int] = []
@@ -78,6 +83,9 @@ class Fold:
             )
             if facts["reporter"] is not None:
                 self.by_reporter.setdefault(facts["reporter"], set()).add(originator_id)
+                hour = (facts["reporter"], recorded_at.replace(minute=0, second=0, microsecond=0))
+                self.hourly[hour] = self.hourly.get(hour, 0) + 1
+                self.reports[originator_id].held = self.hourly[hour] > FLOOD_LIMIT
         elif name == "Report.Corrected" and originator_id in self.reports:
             report = self.reports[originator_id]
             report.day, report.region, report.city = facts["local_day"], facts["region"], facts["city"]
@@ -112,6 +120,8 @@ class Fold:
     def _contribution(self, position: int, report: Tracked) -> Delta | None:
         column = COUNTING.get(report.status)
         if column is None or report.reporter in self.blocked:
+            return None
+        if report.held and column != "verified":
             return None
         weight = report.detained if report.kind == "detention" else 1
         counts = (weight, 0, 1) if column == "verified" else (0, weight, 1)

@@ -11,7 +11,7 @@ from infra.audit_part import public_key, run_to_completion
 from infra.audit_verify import Diverged, verify_file
 from projections import schema
 from projections.projector import Projector, connect
-from tests.audit.conftest import seed, sql
+from tests.audit.conftest import fetch, seed, sql
 
 
 def project(db, app) -> None:
@@ -45,3 +45,23 @@ def test_an_inflated_read_model_is_caught_naming_its_position(db, keys, pg_app, 
     with pytest.raises(Diverged, match="detention figures for day .*Moscow: published \\(112, 0, 1\\), recomputed \\(12, 0, 1\\)") as caught:
         verify_file(path, key=public_key(keys))
     assert caught.value.position == 12
+
+
+def test_a_held_flood_is_left_out_by_both_folds(db, keys, pg_app, tmp_path):
+    """Twelve reports from one pseudonym in an hour: the last two count only once verified."""
+    from datetime import datetime, timedelta, timezone
+
+    from domain.application import NewReport
+
+    when = datetime.now(timezone.utc) - timedelta(hours=1)
+    ids = [
+        pg_app.submit(NewReport("detention", "telegram", f"flood-{i}", when, reporter="f" * 64, city="Kursk", detained=1)).id
+        for i in range(12)
+    ]
+    pg_app.verify(ids[-1], moderator="anna")
+    project(db, pg_app)
+    path = tmp_path / "log.jsonl"
+    asyncio.run(export(db, pg_app, keys, path))
+    verify_file(path, key=public_key(keys))
+    [(published,)] = fetch(db, "SELECT sum(detained) FROM {s}.rm_counts WHERE kind = 'detention'")
+    assert published == 11  # ten counted before the limit, the eleventh held, the verified twelfth counts

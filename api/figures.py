@@ -20,12 +20,14 @@ MEANING = {
         "detentions",
         "verified and unverified are detentions (people detained, summed over reports; not unique "
         "people); reports counts the reports behind them. Rejected, retracted and duplicate reports "
-        "and reports from blocked reporters are not counted.",
+        "and reports from blocked reporters are not counted; beyond 10 reports an hour from one "
+        "reporter, reports count only once verified.",
     ),
     "checkpoint": (
         "reports",
         "verified and unverified are checkpoint reports; rejected, retracted and duplicate reports and "
-        "reports from blocked reporters are not counted.",
+        "reports from blocked reporters are not counted; beyond 10 reports an hour from one "
+        "reporter, reports count only once verified.",
     ),
 }
 

@@ -44,6 +44,16 @@ def keys() -> Keys:
     return Keys(secret=os.urandom(32), master_key=os.urandom(32))
 
 
+@pytest.fixture
+def pg_app(db: Database, keys: Keys):
+    """The domain application on this test's PostgreSQL schema, with its key store."""
+    store = PostgresKeyStore(db)
+    application = build_application(keys, db, store)
+    yield application
+    application.close()
+    store.close()
+
+
 @pytest.fixture(params=["memory", "postgres"])
 def backend(request: pytest.FixtureRequest) -> str:
     return request.param
@@ -57,9 +67,4 @@ def app(backend: str, keys: Keys, request: pytest.FixtureRequest):
         yield application
         application.close()
         return
-    db = request.getfixturevalue("db")
-    store = PostgresKeyStore(db)
-    application = build_application(keys, db, store)
-    yield application
-    application.close()
-    store.close()
+    yield request.getfixturevalue("pg_app")

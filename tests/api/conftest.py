@@ -17,8 +17,6 @@ import uvicorn
 
 from api.app import create_app
 from api.context import ApiConfig
-from infra.bootstrap import build_application
-from infra.keystore import PostgresKeyStore
 from infra.settings import load_settings
 
 OPERATOR = "op-token-0123456789abcdef"
@@ -64,12 +62,8 @@ class Served:
 
 
 @pytest.fixture
-def application(db, keys):
-    store = PostgresKeyStore(db)
-    app = build_application(keys, db, store)
-    yield app
-    app.close()
-    store.close()
+def application(pg_app):
+    return pg_app
 
 
 @pytest.fixture

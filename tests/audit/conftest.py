@@ -2,27 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import datetime, timedelta, timezone
 
 import psycopg
 import pytest
 
 from domain.application import NewReport, Svodka
-from infra.bootstrap import build_application
-from infra.keystore import PostgresKeyStore
 
 REPORTER = "a" * 64
 FLOODER = "f" * 64
-
-
-@pytest.fixture
-def pg_app(db, keys) -> Iterator[Svodka]:
-    store = PostgresKeyStore(db)
-    application = build_application(keys, db, store)
-    yield application
-    application.close()
-    store.close()
 
 
 def detention(ref: str, city: str, detained: int, reporter: str | None = None, **extra) -> NewReport:

@@ -17,7 +17,6 @@ from domain.report import Report
 from infra.bootstrap import build_application
 from infra.bot_part import make_bot, wire
 from infra.crypto import MemoryKeyStore
-from infra.keystore import PostgresKeyStore
 from tests.bot.fake_telegram import TOKEN, FakeTelegram, FakeUser
 
 # 15:00 in Moscow: "earlier today" has a morning, and nothing here is in the future.
@@ -143,13 +142,8 @@ async def redis() -> AsyncIterator[tuple[Redis, str]]:
 
 
 @pytest.fixture
-def store_app(db, keys):
-    """The domain application on this test's PostgreSQL schema."""
-    store = PostgresKeyStore(db)
-    application = build_application(keys, db, store)
-    yield application
-    application.close()
-    store.close()
+def store_app(pg_app):
+    return pg_app
 
 
 @pytest.fixture

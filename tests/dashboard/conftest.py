@@ -23,8 +23,6 @@ from playwright.sync_api import sync_playwright
 from api.app import create_app
 from api.context import ApiConfig
 from domain.application import NewReport, Svodka
-from infra.bootstrap import build_application
-from infra.keystore import PostgresKeyStore
 from projections import schema
 from projections.projector import Projector, connect
 
@@ -66,9 +64,8 @@ def _free_socket() -> socket.socket:
 
 
 @pytest.fixture
-def site(db, keys) -> Iterator[Site]:
-    store = PostgresKeyStore(db)
-    application = build_application(keys, db, store)
+def site(db, pg_app) -> Iterator[Site]:
+    application = pg_app
     projector = Projector(application.mapper)
 
     async def catch_up() -> None:
@@ -95,8 +92,6 @@ def site(db, keys) -> Iterator[Site]:
         server.should_exit = True
         thread.join(timeout=20)
         sock.close()
-        application.close()
-        store.close()
 
 
 @pytest.fixture(scope="module")

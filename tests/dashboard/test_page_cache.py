@@ -10,19 +10,17 @@ import pytest
 from api.dashboard.data import Figures, Pages
 from api.dashboard.view import parse_view
 from domain.application import NewReport
-from infra.bootstrap import build_application
-from infra.crypto import MemoryKeyStore
 from projections import schema
 from projections.projector import Projector
 
 pytestmark = pytest.mark.postgres
 
 
-async def test_one_render_per_position_and_view(db, keys):
+async def test_one_render_per_position_and_view(db, pg_app):
     pool = await asyncpg.create_pool(
         db.url, min_size=1, max_size=2, server_settings={"search_path": f"{db.schema},public"}
     )
-    application = build_application(keys, db, MemoryKeyStore())
+    application = pg_app
     try:
         pages, rendered = Pages(), []
 
@@ -51,5 +49,4 @@ async def test_one_render_per_position_and_view(db, keys):
         assert await pages.get(pool, view, render) == "page at 1"
         assert rendered == [0, 0, 1]
     finally:
-        application.close()
         await pool.close()

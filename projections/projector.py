@@ -19,10 +19,11 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
 import asyncpg
-from eventsourcing.persistence import Mapper, StoredEvent
+from eventsourcing.persistence import Mapper
 
 from domain.reporter import Reporter
 from projections import schema, store
+from projections.decode import Decode, decoder
 from projections.rows import Changes
 from projections.memory import State
 
@@ -52,10 +53,6 @@ def tune_collector() -> None:
     gc.set_threshold(50_000, 20, 100)
 
 
-def decode(mapper: Mapper, rows: list) -> list[object]:
-    return [mapper.to_domain_event(StoredEvent(r[1], r[2], r[3], r[4])) for r in rows]
-
-
 @dataclass
 class Projector:
     mapper: Mapper
@@ -67,6 +64,10 @@ class Projector:
     snapshot_every: int = 100_000  # events between two snapshots of the counts (for as-of)
     _state: State | None = field(default=None, init=False, repr=False)
     _state_at: tuple[int, int] | None = field(default=None, init=False, repr=False)  # (table oid, position)
+    _decode_rows: Decode = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        self._decode_rows = decoder(self.mapper)  # the mapper's own steps (see projections.decode)
 
     async def catch_up(
         self,
@@ -146,7 +147,7 @@ class Projector:
     async def _decode(self, rows: list) -> list[object]:
         events: list[object] = []
         for start in range(0, len(rows), SLICE):
-            events.extend(decode(self.mapper, rows[start : start + SLICE]))
+            events.extend(self._decode_rows(rows[start : start + SLICE]))
             await asyncio.sleep(0)  # let the pending write make progress
         return events
 

@@ -75,7 +75,7 @@ async def _abuse(conn: asyncpg.Connection, p: str, events: list[object], state: 
             row = state.reports.get(e.originator_id)
             if row is not None and row.reporter and row.submitted_at < complete:
                 keys.add((row.reporter, hour_of(row.submitted_at)))
-    keys -= state.abuse.keys()
+    keys = {key for key in keys if key not in state.abuse}  # not `-= keys()`: that walks all of memory
     if not keys:
         return
     who, hours = zip(*keys, strict=True)

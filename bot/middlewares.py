@@ -98,3 +98,21 @@ class RetryAfter(BaseRequestMiddleware):
                 )
                 await asyncio.sleep(error.retry_after)
         raise AssertionError("unreachable")
+
+
+class KeepResponseTypes(BaseRequestMiddleware):
+    """aiogram parses every answer as `Response[<the method's result type>]`, and pydantic caches
+    those generic classes only weakly: each garbage collection dropped them, and the next call
+    built the class again (milliseconds of schema generation, several times a second under load).
+    Holding each one here keeps pydantic's cache warm for the life of the session."""
+
+    def __init__(self) -> None:
+        self.kept: dict[Any, type] = {}
+
+    async def __call__(
+        self, make_request: NextRequestMiddlewareType[TelegramType], bot: Bot, method: TelegramMethod[TelegramType]
+    ) -> Response[TelegramType]:
+        returning = method.__returning__
+        if returning not in self.kept:
+            self.kept[returning] = Response[returning]  # type: ignore[valid-type]
+        return await make_request(bot, method)

@@ -8,6 +8,7 @@ import logging
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import lru_cache
 from urllib.parse import urlparse
 
 import asyncpg
@@ -24,7 +25,7 @@ from redis.asyncio import Redis
 
 from bot.dispatcher import BotPorts, build_dispatcher
 from bot.guards import MemorySeenUpdates, MemoryThrottle, RedisSeenUpdates, RedisThrottle, SeenUpdates, Throttle
-from bot.middlewares import RetryAfter
+from bot.middlewares import KeepResponseTypes, RetryAfter
 from bot.prefs import MemoryPreferences, Preferences, RedisPreferences
 from bot.routers.checkpoints import Checkpoint
 from bot.storage import PseudonymousKeyBuilder, conversation_storage
@@ -43,13 +44,24 @@ NEARBY_KM = 25.0
 
 def make_bot(token: str, api_url: str) -> Bot:
     session = AiohttpSession(api=TelegramAPIServer.from_base(api_url))
+    session.middleware(KeepResponseTypes())
     session.middleware(RetryAfter())
     return Bot(token, session=session)
 
 
+# Pseudonyms of recently active reporters, so an update costs a dict lookup rather than an HMAC.
+# In this process's memory only (it maps raw ids), never written anywhere.
+PSEUDONYMS_IN_MEMORY = 10_000
+
+
 def pseudonymizer(keys: Keys) -> Callable[[int], str]:
     secret = keys.secret
-    return lambda telegram_id: pseudonym(secret, "telegram", telegram_id)
+
+    @lru_cache(maxsize=PSEUDONYMS_IN_MEMORY)
+    def pseudonymize(telegram_id: int) -> str:
+        return pseudonym(secret, "telegram", telegram_id)
+
+    return pseudonymize
 
 
 class ReadModelCheckpoints:

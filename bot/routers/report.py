@@ -73,8 +73,23 @@ def panel_button(act: str, state: State) -> Callable[[Apply], Apply]:
     return register
 
 
-async def on_panel(cb: CallbackQuery, callback_data: ReportStep, conv: ReportConversation, raw_state: str | None) -> None:
-    """A report panel button: check the draft's tag, apply the answer, ask the next question."""
+async def on_panel(
+    cb: CallbackQuery,
+    callback_data: ReportStep,
+    conv: ReportConversation,
+    raw_state: str | None,
+    reporter: str,
+    svodka: Svodka,
+    prefs: Preferences,
+) -> None:
+    """A report panel button: check the draft's tag, apply the answer, ask the next question.
+    Cancel and Confirm are looked up here too, so a tap's payload is parsed once."""
+    if callback_data.act == "cancel":
+        await cancel(cb, callback_data, conv)
+        return
+    if callback_data.act == "confirm" and raw_state == ReportForm.summary.state:
+        await confirm(cb, callback_data, conv, reporter, svodka, prefs)
+        return
     apply = PANEL.get((callback_data.act, raw_state))
     draft = await _current(cb, callback_data.tag, conv)
     if draft is None:
@@ -94,7 +109,6 @@ async def start(message: Message, conv: ReportConversation) -> None:
     await conv.start()
 
 
-@router.callback_query(ReportStep.filter(F.act == "cancel"), ReportForm())
 async def cancel(cb: CallbackQuery, callback_data: ReportStep, conv: ReportConversation) -> None:
     if await _current(cb, callback_data.tag, conv) is None:
         return
@@ -266,7 +280,6 @@ def edit(draft: dict[str, Any], value: str, conv: ReportConversation) -> bool:
     return True
 
 
-@router.callback_query(ReportStep.filter(F.act == "confirm"), ReportForm.summary)
 async def confirm(
     cb: CallbackQuery,
     callback_data: ReportStep,

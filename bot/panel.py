@@ -1,31 +1,54 @@
-"""The one message a conversation edits in place: fewer sends, so more reporters served in a surge."""
+"""The one message a conversation edits in place: fewer sends, so more reporters served in a surge.
+
+The panel goes out through lean forms of sendMessage and editMessageText: the keyboard may be
+given already as Bot API JSON (the report's keyboards are rendered once per language and step,
+see views.py), and of Telegram's answer only the message id is read, where aiogram would
+rebuild the whole message, keyboard included, button by button.
+"""
 
 from __future__ import annotations
 
+from typing import Any, ClassVar
+
 from aiogram import Bot
 from aiogram.exceptions import TelegramBadRequest
+from aiogram.methods import EditMessageText, SendMessage
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup
+from pydantic import BaseModel
+
+# A keyboard as aiogram's object, or as the JSON the Bot API takes for reply_markup.
+Markup = InlineKeyboardMarkup | str | None
 
 
-async def show(
-    bot: Bot,
-    chat_id: int,
-    panel: int | None,
-    text: str,
-    markup: InlineKeyboardMarkup | None = None,
-) -> int:
+class Shown(BaseModel):
+    """What the panel needs of the message Telegram returns: its id (the rest is ignored)."""
+
+    message_id: int
+
+
+class _SendPanel(SendMessage):
+    __returning__: ClassVar[Any] = Shown
+    reply_markup: InlineKeyboardMarkup | str | None = None  # type: ignore[assignment]
+
+
+class _EditPanel(EditMessageText):
+    __returning__: ClassVar[Any] = Shown | bool
+    reply_markup: InlineKeyboardMarkup | str | None = None  # type: ignore[assignment]
+
+
+async def show(bot: Bot, chat_id: int, panel: int | None, text: str, markup: Markup = None) -> int:
     """Edit the panel, or send a new one when there is none or it can no longer be edited.
 
     Returns the panel's message id, which the caller keeps in the conversation state.
     """
     if panel is not None:
         try:
-            await bot.edit_message_text(text=text, chat_id=chat_id, message_id=panel, reply_markup=markup)
+            await bot(_EditPanel(text=text, chat_id=chat_id, message_id=panel, reply_markup=markup))
             return panel
         except TelegramBadRequest as error:
             if "not modified" in error.message:
                 return panel  # the reprompt already shows: nothing to change
-    sent = await bot.send_message(chat_id, text, reply_markup=markup)
+    sent = await bot(_SendPanel(chat_id=chat_id, text=text, reply_markup=markup))
     return sent.message_id
 
 

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import json
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
-from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 from aiogram.utils.i18n import get_i18n
 from aiogram.utils.i18n import gettext as _
 
@@ -24,30 +25,56 @@ def kind_name(kind: str) -> str:
     return _("Detention") if kind == "detention" else _("Checkpoint")
 
 
-def _button(text: str, tag: str, act: str, val: str = "") -> InlineKeyboardButton:
-    return InlineKeyboardButton(text=text, callback_data=ReportStep(tag=tag, act=act, val=val).pack())
+# A keyboard is rendered straight to the JSON the Bot API takes (no aiogram objects to build and
+# then take apart again), and the fixed ones once per language: only the draft's tag differs.
+Keyboard = str
+Row = list[tuple[str, str]]  # (label, callback data)
+_TAG = "<tag>"  # stands for the draft's tag in a rendered keyboard
+_rendered: dict[tuple[str, str], str] = {}
 
 
-def _cancel(tag: str) -> list[InlineKeyboardButton]:
+def _button(text: str, tag: str, act: str, val: str = "") -> tuple[str, str]:
+    # ReportStep(tag=tag, act=act, val=val).pack(), without building a model per button
+    # (tests/bot/test_report_flow.py holds the two equal).
+    data = f"{ReportStep.__prefix__}:{tag}:{act}:{val}"
+    if len(data.encode()) > 64:  # Telegram's limit, which pack() enforces too
+        raise ValueError(f"callback data too long: {len(data.encode())} bytes")
+    return text, data
+
+
+def _cancel(tag: str) -> Row:
     return [_button(_("✖ Cancel"), tag, "cancel")]
 
 
-def _markup(rows: list[list[InlineKeyboardButton]]) -> InlineKeyboardMarkup:
-    return InlineKeyboardMarkup(inline_keyboard=[row for row in rows if row])
+def _markup(rows: list[Row]) -> Keyboard:
+    keyboard = [[{"text": text, "callback_data": data} for text, data in row] for row in rows if row]
+    return json.dumps({"inline_keyboard": keyboard}, ensure_ascii=False, separators=(",", ":"))
+
+
+def _fixed(name: str, tag: str, rows: Callable[[str], list[Row]]) -> Keyboard:
+    """A keyboard that differs between drafts only by their tag, rendered once per language."""
+    key = (get_i18n().current_locale, name)
+    rendered = _rendered.get(key)
+    if rendered is None:
+        rendered = _rendered[key] = _markup(rows(_TAG))
+    return rendered.replace(_TAG, tag)
 
 
 def _with_warning(text: str, warning: str | None) -> str:
     return f"⚠️ {warning}\n\n{text}" if warning else text
 
 
-def kind_panel(draft: dict[str, Any], warning: str | None = None) -> tuple[str, InlineKeyboardMarkup]:
+def kind_panel(draft: dict[str, Any], warning: str | None = None) -> tuple[str, Keyboard]:
     tag = draft["tag"]
     text = _("New report. What happened?")
-    rows = [
+    return _with_warning(text, warning), _fixed("kind", tag, _kind_rows)
+
+
+def _kind_rows(tag: str) -> list[Row]:
+    return [
         [_button(_("🚓 Detention"), tag, "kind", "detention"), _button(_("🚧 Checkpoint"), tag, "kind", "checkpoint")],
         _cancel(tag),
     ]
-    return _with_warning(text, warning), _markup(rows)
 
 
 def place_panel(
@@ -57,13 +84,13 @@ def place_panel(
     last_city: str | None = None,
     suggestions: list[City] = (),  # type: ignore[assignment]
     warning: str | None = None,
-) -> tuple[str, InlineKeyboardMarkup]:
+) -> tuple[str, Keyboard]:
     tag = draft["tag"]
     text = _(
         "Where did it happen? Type the city (in Russian or English), "
         "or send your location: 📎 → Location."
     )
-    rows = [[_button(city_name(c), tag, "city", c.name_en)] for c in suggestions]
+    rows: list[Row] = [[_button(city_name(c), tag, "city", c.name_en)] for c in suggestions]
     if last_city and not suggestions:
         try:
             rows.append([_button(_("📍 {city} again").format(city=city_name(gazetteer.city_by_name_en(last_city))), tag, "city", last_city)])
@@ -73,42 +100,54 @@ def place_panel(
     return _with_warning(text, warning), _markup(rows)
 
 
-def when_panel(draft: dict[str, Any], place: str, warning: str | None = None) -> tuple[str, InlineKeyboardMarkup]:
+def when_panel(draft: dict[str, Any], place: str, warning: str | None = None) -> tuple[str, Keyboard]:
     tag = draft["tag"]
     text = _("When did it happen? Times are local to {place}.").format(place=place)
-    rows = [
+    return _with_warning(text, warning), _fixed("when", tag, _when_rows)
+
+
+def _when_rows(tag: str) -> list[Row]:
+    return [
         [_button(_("Now"), tag, "when", "now"), _button(_("1 hour ago"), tag, "when", "1h"), _button(_("3 hours ago"), tag, "when", "3h")],
         [_button(_("Earlier today…"), tag, "when", "today"), _button(_("Yesterday…"), tag, "when", "yesterday")],
         _cancel(tag),
     ]
-    return _with_warning(text, warning), _markup(rows)
 
 
-def when_time_panel(draft: dict[str, Any], place: str, warning: str | None = None) -> tuple[str, InlineKeyboardMarkup]:
+def when_time_panel(draft: dict[str, Any], place: str, warning: str | None = None) -> tuple[str, Keyboard]:
     tag = draft["tag"]
     if draft.get("day") == "yesterday":
         text = _("At what time yesterday? Send it as HH:MM, local to {place} (for example 21:40).")
     else:
         text = _("At what time today? Send it as HH:MM, local to {place} (for example 14:30).")
-    rows = [[_button(_("◀ Back"), tag, "when", "back")], _cancel(tag)]
-    return _with_warning(text.format(place=place), warning), _markup(rows)
+    return _with_warning(text.format(place=place), warning), _fixed("when_time", tag, _when_time_rows)
 
 
-def count_panel(draft: dict[str, Any], warning: str | None = None) -> tuple[str, InlineKeyboardMarkup]:
+def _when_time_rows(tag: str) -> list[Row]:
+    return [[_button(_("◀ Back"), tag, "when", "back")], _cancel(tag)]
+
+
+def count_panel(draft: dict[str, Any], warning: str | None = None) -> tuple[str, Keyboard]:
     tag = draft["tag"]
     text = _("How many people were detained? Tap a number or type it.")
-    rows = [[_button(str(n), tag, "count", str(n)) for n in COUNT_BUTTONS], _cancel(tag)]
-    return _with_warning(text, warning), _markup(rows)
+    return _with_warning(text, warning), _fixed("count", tag, _count_rows)
 
 
-def description_panel(draft: dict[str, Any], warning: str | None = None) -> tuple[str, InlineKeyboardMarkup]:
+def _count_rows(tag: str) -> list[Row]:
+    return [[_button(str(n), tag, "count", str(n)) for n in COUNT_BUTTONS], _cancel(tag)]
+
+
+def description_panel(draft: dict[str, Any], warning: str | None = None) -> tuple[str, Keyboard]:
     tag = draft["tag"]
     text = _(
         "Anything to add? Send a short description (up to {limit} characters), or skip. "
         "Please leave out names and phone numbers."
     ).format(limit=MAX_DESCRIPTION)
-    rows = [[_button(_("Skip"), tag, "skip")], _cancel(tag)]
-    return _with_warning(text, warning), _markup(rows)
+    return _with_warning(text, warning), _fixed("description", tag, _description_rows)
+
+
+def _description_rows(tag: str) -> list[Row]:
+    return [[_button(_("Skip"), tag, "skip")], _cancel(tag)]
 
 
 def when_text(occurred_at: datetime, local_now: datetime) -> str:
@@ -123,7 +162,7 @@ def when_text(occurred_at: datetime, local_now: datetime) -> str:
 
 def summary_panel(
     draft: dict[str, Any], place: str, when: str, warning: str | None = None
-) -> tuple[str, InlineKeyboardMarkup]:
+) -> tuple[str, Keyboard]:
     tag = draft["tag"]
     lines = [
         _("Please check your report:"),
@@ -136,13 +175,19 @@ def summary_panel(
         lines.append(_("Detained: {count}").format(count=draft["detained"]))
     lines.append(_("Description: {text}").format(text=draft.get("description") or "—"))
     lines += ["", _("Nothing is sent until you press Confirm.")]
-    edits = [
-        _button(_("✏️ What"), tag, "edit", "kind"),
-        _button(_("✏️ Where"), tag, "edit", "place"),
-        _button(_("✏️ When"), tag, "edit", "when"),
-    ]
-    second = [_button(_("✏️ Description"), tag, "edit", "description")]
-    if draft["kind"] == "detention":
-        second.insert(0, _button(_("✏️ Count"), tag, "edit", "count"))
-    rows = [[_button(_("✅ Confirm"), tag, "confirm")], edits, second, _cancel(tag)]
-    return _with_warning("\n".join(lines), warning), _markup(rows)
+    return _with_warning("\n".join(lines), warning), _fixed(f"summary:{draft['kind']}", tag, _summary_rows(draft["kind"]))
+
+
+def _summary_rows(kind: str) -> Callable[[str], list[Row]]:
+    def rows(tag: str) -> list[Row]:
+        edits = [
+            _button(_("✏️ What"), tag, "edit", "kind"),
+            _button(_("✏️ Where"), tag, "edit", "place"),
+            _button(_("✏️ When"), tag, "edit", "when"),
+        ]
+        second = [_button(_("✏️ Description"), tag, "edit", "description")]
+        if kind == "detention":
+            second.insert(0, _button(_("✏️ Count"), tag, "edit", "count"))
+        return [[_button(_("✅ Confirm"), tag, "confirm")], edits, second, _cancel(tag)]
+
+    return rows

@@ -237,3 +237,12 @@ async def test_edit_time_and_description_from_the_summary(harness):
     await h.tap("Подтвердить")
     [report] = h.reports()
     assert report.occurred_at == CLOCK - timedelta(hours=3)
+
+
+def test_rendered_buttons_carry_what_report_step_packs():
+    """views.py writes the payload itself rather than building a model per button."""
+    from bot.callbacks import ReportStep
+    from bot.views import _button
+
+    for act, val in (("kind", "detention"), ("cancel", ""), ("city", "Nizhny Novgorod")):
+        assert _button("label", "0a1b2c3d", act, val)[1] == ReportStep(tag="0a1b2c3d", act=act, val=val).pack()

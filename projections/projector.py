@@ -21,7 +21,6 @@ from dataclasses import dataclass, field
 import asyncpg
 from eventsourcing.persistence import Mapper
 
-from domain.reporter import Reporter
 from projections import schema, store
 from projections.decode import Decode, decoder
 from projections.rows import Changes
@@ -31,9 +30,10 @@ log = logging.getLogger("svodka.projector")
 EVENTS = "svodka_events"
 CHANNEL = "svodka_events"  # the library NOTIFYs this channel in every insert transaction
 LOCK = "SELECT pg_try_advisory_lock(hashtext(current_schema() || ':svodka projector'))"
-BLOCKS = (Reporter.Blocked, Reporter.Unblocked)
 RETRY = 10.0  # seconds before a failed projector tries again
-SLICE = 250  # events decoded or folded between chances for the pending write to progress
+# Events decoded or folded between chances for the pending write to progress: its dozen round
+# trips each wait for one, so a smaller slice finishes it sooner (250 left the fold waiting).
+SLICE = 50
 
 
 class Overtaken(RuntimeError):
@@ -81,12 +81,14 @@ class Projector:
 
         Each batch commits on `conn` in its own transaction. Given a second connection
         `reader`, the next batch is read, decoded and folded while the previous one is still
-        being written, so Python and PostgreSQL work at the same time.
+        being written (and the one after that read while this one decodes), so Python and
+        PostgreSQL work at the same time.
         """
         reader = reader or conn
         p = self.prefix
         pending: asyncio.Task | None = None
         inflight: Changes | None = None  # what `pending` writes: memory keeps those rows
+        ahead: asyncio.Task | None = None  # reading the batch after this one
         total = 0
         try:
             table, position, clock = await reader.fetchrow(f"SELECT tableoid::int, position, clock FROM {p}tracking")
@@ -95,12 +97,15 @@ class Projector:
             state = self._state
             rows = await self._read(reader, position, stop)
             while rows:
+                if reader is not conn:
+                    # The reader is free until the load: the next batch comes in while this one decodes.
+                    ahead = asyncio.create_task(self._read(reader, rows[-1][0], stop))
                 events = await self._decode(rows)
-                if reader is conn or any(type(e) in BLOCKS for e in events):
-                    # A block reads every report of a pseudonym, some perhaps in the pending batch.
-                    pending, inflight = await _settled(pending), None
+                following = await ahead if ahead is not None else None
                 state.trim(inflight.touched if inflight else set(), inflight.touched_abuse if inflight else set())
-                fold = await store.load(reader, p, events, state)
+                # A block reads every report of a pseudonym: from the table, and from memory those
+                # of the batch still being written (which memory keeps until it commits).
+                fold = await store.load(reader, p, events, state, inflight.touched if inflight else ())
                 for i, (row, event) in enumerate(zip(rows, events, strict=True)):
                     fold.apply(row[0], event)
                     if i % SLICE == SLICE - 1:
@@ -114,10 +119,15 @@ class Projector:
                     progress(len(rows))
                 if reader is conn:
                     pending, inflight = await _settled(pending), None
-                rows = await self._read(reader, position, stop)
+                    rows = await self._read(reader, position, stop)
+                else:
+                    rows, ahead = following, None
             await _settled(pending)
         except BaseException:
             self._state = None  # memory may hold changes that did not commit
+            if ahead is not None:
+                ahead.cancel()
+                await asyncio.gather(ahead, return_exceptions=True)
             if pending is not None:
                 pending.cancel()
                 await asyncio.gather(pending, return_exceptions=True)

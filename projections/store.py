@@ -5,6 +5,7 @@ the writes and the tracking position together, or neither.
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import datetime, timedelta, timezone
 from uuid import UUID
 
@@ -28,8 +29,13 @@ async def remember(conn: asyncpg.Connection, p: str, clock: datetime | None, lim
     return State(reporters=reporters, clock=clock, abuse_from=after, limit=limit)
 
 
-async def load(conn: asyncpg.Connection, p: str, events: list[object], state: State) -> Fold:
-    """Bring into `state` every row the fold will read, in a few queries: by id, then by pseudonym."""
+async def load(
+    conn: asyncpg.Connection, p: str, events: list[object], state: State, pending: Collection[UUID] = ()
+) -> Fold:
+    """Bring into `state` every row the fold will read, in a few queries: by id, then by pseudonym.
+
+    `pending` are the reports of a batch still being written: memory holds them, the table
+    perhaps not yet, so a block finds its pseudonym's among them too, without waiting."""
     report_ids, registered = set(), {}
     for e in events:
         if type(e) is Report.Submitted:
@@ -50,6 +56,10 @@ async def load(conn: asyncpg.Connection, p: str, events: list[object], state: St
         query = f"SELECT * FROM {p}reports WHERE reporter = ANY($1::text[])"
         for rid in await _reports(conn, state, query, targets.keys()):
             targets[state.reports[rid].reporter].add(rid)
+        for rid in pending:
+            reporter = state.reports[rid].reporter  # a report's reporter never changes
+            if reporter in targets:
+                targets[reporter].add(rid)
     await _abuse(conn, p, events, state)
     return Fold(state, targets)
 

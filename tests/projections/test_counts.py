@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import timedelta
 
 import pytest
 
-from projections import queries
+from projections import queries, schema
+from projections.projector import Projector, connect
 from tests.projections.conftest import NOW, checkpoint, detention, project
 from tests.projections.reference import expected, published, stored_events
 
@@ -90,3 +92,29 @@ async def test_the_queue_holds_unreviewed_reports_oldest_first_with_their_versio
 async def test_an_empty_store_has_zero_figures_at_position_zero(conn):
     assert await queries.as_of(conn) == queries.AsOf(0, None)
     assert (await queries.stats(conn, at=NOW)).total == queries.Totals()
+
+
+async def test_a_block_folded_while_the_reporters_reports_are_still_being_written(db, store_app, conn):
+    """Pipelined: the batch with the block folds while the batch with the reporter's reports has
+    not committed yet; the block must move those reports all the same (they are in memory only)."""
+    store_app.submit(detention("a", detained=4))
+    store_app.submit(detention("b", detained=6, reporter=OTHER))
+    store_app.block_reporter("r" * 64, moderator="m", reason="fakes")  # registered + blocked
+    store_app.submit(detention("c", detained=10))  # sent while blocked
+    slow_commits = []
+
+    async def slow(position: int) -> None:
+        slow_commits.append(position)
+        await asyncio.sleep(0.2)  # the next batch is read, decoded and folded meanwhile
+
+    projector = Projector(store_app.mapper, batch_size=2, before_commit=slow)
+    reader = await connect(db.url, db.schema, "svodka-tests-reader")
+    try:
+        await schema.create(conn)
+        await projector.catch_up(conn, reader=reader)
+    finally:
+        await reader.close()
+    assert slow_commits == [2, 4, 5]
+    assert (await queries.stats(conn)).total == queries.Totals(0, 6, 1)
+    assert [q.reporter_blocked for q in await queries.moderation_queue(conn)] == [True, False, True]
+    assert await published(conn, "detention") == expected(stored_events(store_app), "detention")

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import timedelta
 
 import asyncpg
 
@@ -28,8 +29,9 @@ class Pages:
     the minute bounds: an expired one may stay listed for up to a minute, never longer.
     """
 
-    def __init__(self, size: int = 512) -> None:
+    def __init__(self, size: int = 512, checkpoint_ttl: timedelta = queries.DEFAULT_TTL) -> None:
         self.size = size
+        self.checkpoint_ttl = checkpoint_ttl  # the configured one, so this page and /v1/checkpoints agree
         self._pages: OrderedDict[tuple, str] = OrderedDict()
 
     async def get(
@@ -44,25 +46,25 @@ class Pages:
             if page is not None:
                 self._pages.move_to_end(key)
                 return page
-            page = render(await _figures(conn, view))
+            page = render(await _figures(conn, view, self.checkpoint_ttl))
         self._pages[key] = page
         while len(self._pages) > self.size:
             self._pages.popitem(last=False)
         return page
 
 
-async def _figures(conn: asyncpg.Connection, view: View) -> Figures:
+async def _figures(conn: asyncpg.Connection, view: View, ttl: timedelta) -> Figures:
     common = {"kind": "detention", "date_from": view.date_from, "date_to": view.date_to, "at": view.at}
     by_day = await queries.stats(conn, group_by=("day",), **common)
     by_region = await queries.stats(conn, group_by=("region",), **common)
-    return Figures(by_day, by_region, await _checkpoints(conn, view))
+    return Figures(by_day, by_region, await _checkpoints(conn, view, ttl))
 
 
-async def _checkpoints(conn: asyncpg.Connection, view: View) -> list[queries.ActiveCheckpoint]:
+async def _checkpoints(conn: asyncpg.Connection, view: View, ttl: timedelta) -> list[queries.ActiveCheckpoint]:
     try:
         # A savepoint, so a failure here leaves the snapshot usable.
         async with conn.transaction():
-            return await queries.active_checkpoints(conn, at=view.at or view.now)
+            return await queries.active_checkpoints(conn, at=view.at or view.now, ttl=ttl)
     except asyncpg.UndefinedTableError:
         # Before the projector's first start there is no read model: stats then say "position 0",
         # and there are no checkpoints to list, which is the truth.

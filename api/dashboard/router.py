@@ -46,7 +46,7 @@ def _pages(app: FastAPI) -> Pages:
     # One cache per app, not per process: two apps on two databases may share a position number.
     pages = getattr(app.state, "dashboard_pages", None)
     if pages is None:
-        pages = app.state.dashboard_pages = Pages()
+        pages = app.state.dashboard_pages = Pages(checkpoint_ttl=app.state.config.checkpoint_ttl)
     return pages
 
 

@@ -64,7 +64,13 @@ def _free_socket() -> socket.socket:
 
 
 @pytest.fixture
-def site(db, pg_app) -> Iterator[Site]:
+def config_overrides() -> dict:
+    """ApiConfig fields a test sets differently (parametrize this name to override)."""
+    return {}
+
+
+@pytest.fixture
+def site(db, pg_app, config_overrides) -> Iterator[Site]:
     application = pg_app
     projector = Projector(application.mapper)
 
@@ -76,7 +82,7 @@ def site(db, pg_app) -> Iterator[Site]:
         finally:
             await conn.close()
 
-    app = create_app(ApiConfig(database_url=db.url, schema=db.schema, application=application))
+    app = create_app(ApiConfig(database_url=db.url, schema=db.schema, application=application, **config_overrides))
     sock = _free_socket()
     server = uvicorn.Server(uvicorn.Config(app, log_config=None, access_log=False, lifespan="on"))
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)

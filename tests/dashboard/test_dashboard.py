@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import time
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -282,3 +283,16 @@ def test_bad_form_input_is_reported_on_the_page(site):
     assert response.status_code == 400
     assert 'role="alert"' in response.text and "Could not read: from." in response.text
     assert 'data-figure="verified"' in response.text  # the defaults are still shown
+
+
+@pytest.mark.parametrize("config_overrides", [{"checkpoint_ttl": timedelta(minutes=7)}])
+def test_checkpoints_expire_after_the_configured_time_as_in_the_api(site, config_overrides):
+    site.submit("cordon", kind="checkpoint", lat=51.7304, lon=36.1926, detained=None)
+    site.project()
+    page = httpx.get(site.url + "/?lang=en", timeout=10).text
+    [listed] = httpx.get(site.url + "/v1/checkpoints", timeout=10).json()["checkpoints"]
+    expires = datetime.fromisoformat(listed["expires_at"])
+    assert expires - datetime.fromisoformat(listed["last_confirmed_at"]) == timedelta(minutes=7)
+    item = page[page.index("<li data-checkpoint=") : page.index("</li>", page.index("<li data-checkpoint="))]
+    confirmed, until = (datetime.fromisoformat(t) for t in re.findall(r'<time datetime="([^"]+)"', item))
+    assert until == expires and until - confirmed == timedelta(minutes=7)

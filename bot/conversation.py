@@ -93,6 +93,9 @@ class ReportConversation:
     gazetteer: Gazetteer
     clock: Callable[[], datetime]
     last_city: str | None = None
+    # The state as aiogram read it for this update, kept up to date here, so asking the next
+    # question does not read it again (with Redis, each read is a round trip).
+    raw_state: str | None = None
 
     async def draft(self) -> dict[str, Any]:
         return await self.state.get_data()
@@ -100,6 +103,7 @@ class ReportConversation:
     async def start(self) -> None:
         draft = new_draft()
         await self.state.set_state(ReportForm.kind)
+        self.raw_state = ReportForm.kind.state
         await self.state.set_data(draft)
         draft["panel"] = await show(self.bot, self.chat_id, None, *views.kind_panel(draft))
         await self.state.set_data(draft)
@@ -107,8 +111,9 @@ class ReportConversation:
     async def advance(self, draft: dict[str, Any], *, warning: str | None = None) -> None:
         """Ask whatever the draft still lacks, or show the summary."""
         step = next_step(draft)
-        if await self.state.get_state() != step.state:
+        if self.raw_state != step.state:
             await self.state.set_state(step)
+            self.raw_state = step.state
         await self.ask(step, draft, warning=warning)
 
     async def ask(
@@ -130,6 +135,7 @@ class ReportConversation:
         draft = await self.draft()
         await show(self.bot, self.chat_id, draft.get("panel"), text, None)
         await self.state.clear()
+        self.raw_state = None
 
     # -- what each step shows ---------------------------------------------------------
 

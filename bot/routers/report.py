@@ -41,6 +41,7 @@ async def _conversation(handler, event, data: dict[str, Any]) -> Any:
         gazetteer=data["gazetteer"],
         clock=data["clock"],
         last_city=data.get("saved_prefs", {}).get("last_city"),
+        raw_state=data.get("raw_state"),
     )
     return await handler(event, data)
 

@@ -5,6 +5,7 @@ the writes and the tracking position together, or neither.
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Collection
 from datetime import datetime, timedelta, timezone
 from uuid import UUID
@@ -18,6 +19,11 @@ from projections.rows import REPORT_COLUMNS, REPORTER_COLUMNS, Changes, Reporter
 from projections.memory import State
 CELL = "kind, region, city, day, status"
 EVER = datetime.min.replace(tzinfo=timezone.utc)
+PG_EPOCH = datetime(2000, 1, 1, tzinfo=timezone.utc)
+MICROSECOND = timedelta(microseconds=1)
+INFINITY, MINUS_INFINITY = 2**63 - 1, -(2**63)  # PostgreSQL's 'infinity' and '-infinity' timestamps
+LATEST = datetime.max.replace(tzinfo=timezone.utc)  # asyncpg's value for 'infinity'
+_tuned: weakref.WeakSet[asyncpg.Connection] = weakref.WeakSet()
 MERGED = ("reports", "reporters", "abuse", "counts")  # the tables written through a temp table
 
 
@@ -99,6 +105,38 @@ async def _abuse(conn: asyncpg.Connection, p: str, events: list[object], state: 
         state.abuse[(row["reporter"], row["hour"])] = [row["submitted"], row["rejected"]]
     for key in keys:
         state.abuse.setdefault(key, [0, 0])
+
+
+async def tune(conn: asyncpg.Connection) -> None:
+    """Timestamps in and out of the writing connection as microseconds since PostgreSQL's epoch.
+
+    asyncpg's own timestamptz encoder costs 0.6 us a value (it converts through `astimezone`);
+    the projector writes two per event into `clock` alone, so it halved the cost of that COPY.
+    The values are asyncpg's both ways: aware datetimes in UTC, 'infinity' as datetime.max."""
+    if conn not in _tuned:
+        await conn.set_type_codec(
+            "timestamptz", schema="pg_catalog", encoder=_timestamp_out, decoder=_timestamp_in, format="tuple"
+        )
+        _tuned.add(conn)
+
+
+def _timestamp_out(at: datetime) -> tuple[int]:
+    if at.tzinfo is None:
+        at = at.astimezone(timezone.utc)  # as asyncpg does: a naive time is local time
+    elif at >= LATEST:
+        return (INFINITY,)
+    elif at <= EVER:
+        return (MINUS_INFINITY,)
+    return ((at - PG_EPOCH) // MICROSECOND,)
+
+
+def _timestamp_in(value: tuple[int]) -> datetime:
+    micro = value[0]
+    if micro == INFINITY:
+        return datetime.max  # naive, as asyncpg gives it
+    if micro == MINUS_INFINITY:
+        return datetime.min
+    return PG_EPOCH + timedelta(microseconds=micro)
 
 
 async def write(conn: asyncpg.Connection, p: str, changes: Changes) -> None:

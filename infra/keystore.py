@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from psycopg import errors
 from psycopg_pool import ConnectionPool
 
 from infra.database import Database
@@ -22,8 +23,12 @@ class PostgresKeyStore:
     def __init__(self, db: Database) -> None:
         self._table = f'"{db.schema}".subject_keys'
         self._pool = ConnectionPool(db.url, min_size=1, max_size=4, open=True, kwargs={"autocommit": True})
-        with self._pool.connection() as conn:
-            conn.execute(DDL.format(schema=f'"{db.schema}"'))
+        try:
+            with self._pool.connection() as conn:
+                conn.execute(DDL.format(schema=f'"{db.schema}"'))
+        except (errors.UniqueViolation, errors.DuplicateTable):
+            pass  # another process created it at the same moment: IF NOT EXISTS is not atomic
+
 
     def get(self, subject: str, key_id: str | None = None) -> tuple[str, bytes] | None:
         with self._pool.connection() as conn:

@@ -52,3 +52,24 @@ def test_the_library_insert_function_is_not_used(db, keys):
     assert "POSTGRES_ENABLE_DB_FUNCTIONS" not in app.env
     assert app.recorder.datastore.enable_db_functions is False
     app.close()
+
+
+def test_a_key_store_tolerates_another_process_creating_its_table_at_the_same_moment(db):
+    """Workers starting together race to create the key table; the loser must not fail."""
+    import threading
+
+    from infra.keystore import DDL
+
+    rival = psycopg.connect(db.url)
+    rival.execute(DDL.format(schema=f'"{db.schema}"'))  # created, not yet committed
+    opened: list = []
+    racer = threading.Thread(target=lambda: opened.append(PostgresKeyStore(db)))
+    racer.start()
+    racer.join(timeout=1)  # blocks on the rival's uncommitted catalog row
+    rival.commit()  # now the racer's CREATE ... IF NOT EXISTS hits a unique violation
+    rival.close()
+    racer.join(timeout=20)
+    assert opened, "the key store failed to open"
+    opened[0].add("s", "k", b"wrapped")
+    assert opened[0].get("s") == ("k", b"wrapped")
+    opened[0].close()

@@ -113,6 +113,8 @@ async def tune(conn: asyncpg.Connection) -> None:
     asyncpg's own timestamptz encoder costs 0.6 us a value (it converts through `astimezone`);
     the projector writes two per event into `clock` alone, so it halved the cost of that COPY.
     The values are asyncpg's both ways: aware datetimes in UTC, 'infinity' as datetime.max."""
+    if isinstance(conn, asyncpg.pool.PoolConnectionProxy):
+        return  # a pool's connection is shared with other readers: leave its codecs as they are
     if conn not in _tuned:
         await conn.set_type_codec(
             "timestamptz", schema="pg_catalog", encoder=_timestamp_out, decoder=_timestamp_in, format="tuple"

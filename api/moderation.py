@@ -1,4 +1,4 @@
-"""Moderation decisions: verify / reject / duplicate a report, block a reporter.
+"""Moderation decisions: verify / reject / duplicate a report, block or forget a reporter.
 
 Each decision names its moderator (from the token) and is made against the version the
 moderator saw (If-Match or `version`), so two moderators never silently overwrite each other.
@@ -44,6 +44,12 @@ class DuplicateIn(Decision):
 class BlockIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     reason: str = Field(min_length=1, max_length=1_000)
+
+
+class ForgetOut(BaseModel):
+    pseudonym: str
+    forgotten: bool
+    decided_by: str
 
 
 class DecisionOut(BaseModel):
@@ -113,3 +119,18 @@ async def block(
     """Block a reporter pseudonym: its reports stop counting, past and future."""
     await run_in_threadpool(application.block_reporter, pseudonym, moderator=moderator.name, reason=body.reason)
     return BlockOut(pseudonym=pseudonym, blocked=True, decided_by=moderator.name)
+
+
+@router.post("/v1/reporters/{pseudonym}/forget", response_model=ForgetOut)
+async def forget(
+    pseudonym: Annotated[str, Path(pattern=r"^[0-9a-f]{64}$", description="The reporter's pseudonym.")],
+    moderator: Moderator,
+    application: Application,
+) -> ForgetOut:
+    """Erase a reporter's personal data on their request (crypto-shredding); their counts stay.
+
+    For reporters who ask through the hotline rather than the bot's /forget. The event records
+    the moderator's name and nothing about the request, which would itself be personal data.
+    """
+    await run_in_threadpool(application.forget_reporter, pseudonym, by=f"moderator:{moderator.name}")
+    return ForgetOut(pseudonym=pseudonym, forgotten=True, decided_by=moderator.name)

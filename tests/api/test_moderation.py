@@ -118,3 +118,18 @@ def test_a_flood_from_one_pseudonym_shows_in_the_signals(http, db, application):
     signals = http.get("/v1/moderation/signals", params={"min_submitted": 5}, headers=moderator()).json()["signals"]
     assert [(s["reporter"], s["submitted"]) for s in signals] == [(flooder, 6)]
     assert http.get("/v1/moderation/signals", params={"reporter": "123"}, headers=moderator()).status_code == 422
+
+
+def test_a_moderator_can_forget_a_reporter_and_the_counts_stay(http, db, application):
+    pseudonym = "cd" * 32
+    rid = application.submit(
+        NewReport("detention", "telegram", "f1", WHEN, reporter=pseudonym, city="Kursk", detained=4, description="у суда")
+    ).id
+    assert settled(http, project(db, application), city="Kursk").json()["total"]["unverified"] == 4
+    assert http.post(f"/v1/reporters/{pseudonym}/forget").status_code == 401
+    forgotten = http.post(f"/v1/reporters/{pseudonym}/forget", headers=moderator())
+    assert forgotten.status_code == 200 and forgotten.json() == {"pseudonym": pseudonym, "forgotten": True, "decided_by": "anna"}
+    assert application.personal_fields(rid) == "erased"
+    assert settled(http, project(db, application), city="Kursk").json()["total"]["unverified"] == 4
+    again = http.post(f"/v1/reporters/{pseudonym}/forget", headers=moderator())
+    assert again.status_code == 409 and "already erased" in again.json()["error"]["message"]

@@ -1,6 +1,6 @@
 """Intake benchmark: reports/s through POST /v1/reports, group commit vs one save per request.
 
-    DATABASE_URL=postgresql://postgres@127.0.0.1:5432/test python bench/api_intake.py [--seconds 5]
+    DATABASE_URL=postgresql://postgres@127.0.0.1:5432/test python bench/api_intake.py [--seconds 5 --workers 2]
 
 Goal: >= 2,000 reports/s and >= 2x the baseline (one Application.save per request), 64
 concurrent clients. Every 201 is checked afterwards to be in the event store.
@@ -9,7 +9,6 @@ concurrent clients. Every 201 is checked afterwards to be in the event store.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import sys
 from datetime import datetime, timedelta, timezone
@@ -21,35 +20,20 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.api_load import OPERATOR, database_url, load, scratch_schema, server  # noqa: E402
 
-CITIES = ("Москва", "Санкт-Петербург", "Екатеринбург", "Новосибирск", "Курск")
-
 
 def measure(url: str, key: bytes, label: str, seconds: float, clients: int, **overrides) -> tuple[float, float]:
     when = (datetime.now(timezone.utc) - timedelta(hours=1)).isoformat()
-    acknowledged: set[str] = set()
-    phase = ["warm"]
-
-    def request(i: int):
-        body = {"kind": "detention", "city": CITIES[i % len(CITIES)], "occurred_at": when, "detained": 1 + i % 9}
-        headers = {"Authorization": f"Bearer {OPERATOR}", "Idempotency-Key": f"{phase[0]}-{i}",
-                   "Content-Type": "application/json"}
-        return "POST", f"{served.base}/v1/reports", headers, json.dumps(body).encode()
-
-    def answered(status: int, payload: bytes) -> None:
-        if status == 201:
-            acknowledged.add(json.loads(payload)["id"])
-
+    intake = {"token": OPERATOR, "when": when}
     with scratch_schema(url) as schema, server(url, schema, key, **overrides) as served:
-        load(request, connections=clients, seconds=1)  # warm up
-        phase[0] = "run"
+        load(served.base, "intake", connections=clients, seconds=1, phase="warm", **intake)
         cpu = served.cpu_seconds()
-        run = load(request, connections=clients, seconds=seconds, on_answer=answered)
+        run = load(served.base, "intake", connections=clients, seconds=seconds, **intake)
         cpu = served.cpu_seconds() - cpu
-        assert set(run.statuses) == {201}, run.statuses
+        assert set(run.statuses) == {201} and not run.errors, (run.statuses, run.errors)
         with psycopg.connect(url) as conn:
             stored = {str(r[0]) for r in conn.execute(f'SELECT originator_id FROM "{schema}".svodka_events')}
-    missing = acknowledged - stored
-    assert not missing, f"{len(missing)} acknowledged reports are not in the store"
+    missing = set(run.ids) - stored
+    assert len(run.ids) == run.requests and not missing, f"{len(missing)} acknowledged reports are not in the store"
     per_report = cpu / run.requests * 1000
     print(f"{label:13} {run.rate:7.0f} reports/s  p99 {run.p99_ms:6.1f} ms  server CPU {per_report:.2f} ms/report"
           f"  ({run.requests} durable)")
@@ -62,7 +46,7 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=64)
     parser.add_argument("--stack", choices=("auto", "pure"), default="auto",
                         help="pure: asyncio and h11 even when uvloop and httptools are installed")
-    parser.add_argument("--workers", type=int, default=1, help="server processes sharing the port")
+    parser.add_argument("--workers", type=int, default=2, help="server processes sharing the port, as `svodka api --workers N`")
     args = parser.parse_args()
     url, key = database_url(), os.urandom(32)
     baseline, baseline_cpu = measure(url, key, "one-save", args.seconds, args.clients, stack=args.stack,

@@ -1,24 +1,25 @@
-"""Shared by the API benchmarks: the app in its own process, and an async load generator.
+"""Shared by the API benchmarks: the app in its own process(es), driven by wrk.
 
-The server runs in a separate process so the load generator's CPU is not the server's GIL;
-both benchmarks compare two endpoints or two configurations measured in the same run.
+Server and load generator are separate processes, so the generator's CPU is not the server's
+GIL; both benchmarks compare two endpoints or two configurations measured in the same run.
 """
 
 from __future__ import annotations
 
-import asyncio
+import json
 import multiprocessing
 import os
+import shutil
 import socket
-import statistics
+import subprocess
+import tempfile
 import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-import aiohttp
 import httpx
 import psycopg
 
@@ -133,46 +134,38 @@ def server(
 class Run:
     requests: int
     seconds: float
-    latencies: list[float]
+    p99_ms: float
+    errors: int  # connections refused, reset or timed out
     statuses: dict[int, int]
+    ids: list[str]  # of every 201, for the intake benchmark's durability check
 
     @property
     def rate(self) -> float:
         return self.requests / self.seconds
 
-    @property
-    def p99_ms(self) -> float:
-        return statistics.quantiles(self.latencies, n=100)[98] * 1000 if len(self.latencies) > 100 else float("nan")
+
+LOAD_SCRIPT = Path(__file__).with_name("load.lua")
 
 
-async def _load(make: Callable[[int], tuple[str, str, dict, bytes | None]], connections: int, seconds: float,
-                on_answer: Callable[[int, bytes], None] | None) -> Run:
-    latencies: list[float] = []
-    statuses: dict[int, int] = {}
-    stop = time.perf_counter() + seconds
-    counter = iter(range(10**12))
+def load(base: str, mode: str, *, connections: int, seconds: float, **params: str) -> Run:
+    """Drive the server with wrk (one thread, `connections` keep-alive connections) for `seconds`.
 
-    async def client(session: aiohttp.ClientSession) -> None:
-        while time.perf_counter() < stop:
-            method, url, headers, body = make(next(counter))
-            started = time.perf_counter()
-            async with session.request(method, url, headers=headers, data=body) as answer:
-                payload = await answer.read()
-            latencies.append(time.perf_counter() - started)
-            statuses[answer.status] = statuses.get(answer.status, 0) + 1
-            if on_answer is not None:
-                on_answer(answer.status, payload)
-
-    connector = aiohttp.TCPConnector(limit=connections)
-    async with aiohttp.ClientSession(connector=connector) as session:
-        began = time.perf_counter()
-        await asyncio.gather(*(client(session) for _ in range(connections)))
-        elapsed = time.perf_counter() - began
-    return Run(len(latencies), elapsed, latencies, statuses)
-
-
-def load(make, *, connections: int, seconds: float, on_answer=None) -> Run:
-    return asyncio.run(_load(make, connections, seconds, on_answer))
+    wrk is a separate C process: a Python load generator spent more CPU per request than the
+    server it measured, on the same two cores. `params` are bench/load.lua's settings
+    (path, bust, phase, token, when), passed as LOAD_* environment variables.
+    """
+    wrk = shutil.which("wrk")
+    if wrk is None:
+        raise SystemExit("the API benchmarks drive the server with wrk: apt-get install wrk")
+    with tempfile.TemporaryDirectory() as scratch:
+        result = Path(scratch) / "run.json"
+        env = {**os.environ, "LOAD_MODE": mode, "LOAD_RESULT": str(result), "LOAD_PHASE": "run",
+               **{f"LOAD_{name.upper()}": value for name, value in params.items()}}
+        subprocess.run([wrk, "-t1", f"-c{connections}", f"-d{seconds:g}s", "--timeout", "10s", "-s",
+                        str(LOAD_SCRIPT), base], env=env, check=True, stdout=subprocess.DEVNULL)
+        run = json.loads(result.read_text())
+    return Run(run["requests"], run["seconds"], run["p99_ms"], run["errors"],
+               {int(status): n for status, n in run["statuses"].items()}, run["ids"])
 
 
 def database_url() -> str:

@@ -61,24 +61,21 @@ def main() -> None:
     with scratch_schema(url) as schema:
         seed(url, schema, key, args.reports)
         with server(url, schema, key) as served:
-            base = served.base
             # "routed": a URL never seen before (a cache-busting extra parameter, which the API
             # ignores) is validated and routed, then answered from the position-keyed render.
-            targets = {
-                "bare": lambda _: ("GET", f"{base}/bench/bare", {}, None),
-                "stats": lambda _: ("GET", f"{base}{stats_path}", {}, None),
-                "routed": lambda i: ("GET", f"{base}{stats_path}&_={i}", {}, None),
-            }
-            for make in targets.values():  # warm up: connections, caches, first render
-                load(make, connections=args.connections, seconds=1)
+            targets = {"bare": {"path": "/bench/bare"}, "stats": {"path": stats_path},
+                       "routed": {"path": stats_path, "bust": "1"}}
+            for target in targets.values():  # warm up: connections, caches, first render
+                load(served.base, "get", connections=args.connections, seconds=1, phase="warm", **target)
             results: dict[str, list] = {name: [] for name in targets}
             cpu: dict[str, float] = {name: 0.0 for name in targets}
-            for _ in range(args.rounds):
-                for name, make in targets.items():
+            for round_ in range(args.rounds):
+                for name, target in targets.items():
                     before = served.cpu_seconds()
-                    run = load(make, connections=args.connections, seconds=args.seconds)
+                    run = load(served.base, "get", connections=args.connections, seconds=args.seconds,
+                               phase=f"run{round_}", **target)
                     cpu[name] += served.cpu_seconds() - before
-                    assert set(run.statuses) == {200}, run.statuses
+                    assert set(run.statuses) == {200} and not run.errors, (run.statuses, run.errors)
                     results[name].append(run)
     for name, runs in results.items():
         per_request = cpu[name] / sum(r.requests for r in runs) * 1000

@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import datetime, timedelta, timezone
 
 import psycopg
-import pytest
 
 from domain.application import NewReport, Svodka
 

@@ -171,3 +171,17 @@ def test_an_unavailable_store_is_503_saying_a_retry_is_safe(http, application, m
     assert answer.status_code == 503 and answer.headers["retry-after"] == "5"
     assert "same Idempotency-Key" in answer.json()["error"]["message"]
     assert "postgresql://" not in answer.text
+
+
+def test_concurrent_requests_share_the_redis_budget_exactly(serve, base_config):
+    import redis
+
+    served = serve(redis_url=REDIS_URL, intake_per_token=Limit(12, 60))
+    with ThreadPoolExecutor(max_workers=20) as pool:
+        codes = list(pool.map(
+            lambda i: served.client.post("/v1/reports", json=detention(), headers=operator(f"burst-{i}")).status_code,
+            range(20),
+        ))
+    assert sorted(codes) == [201] * 12 + [429] * 8
+    client = redis.Redis.from_url(REDIS_URL)
+    client.delete(*client.keys(f"{base_config.redis_prefix}*"))

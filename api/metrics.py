@@ -1,11 +1,20 @@
-"""Prometheus metrics, in a registry per app so several apps (tests, workers) never share one."""
+"""Prometheus metrics, in a registry per app so several apps (tests, workers) never share one.
+
+Under `svodka api --workers N` the runner sets PROMETHEUS_MULTIPROC_DIR before the workers
+start: prometheus_client then keeps every value in files there, and /metrics sums the files
+of all workers, so a scrape gets the whole API whichever worker answers it.
+"""
 
 from __future__ import annotations
 
+import os
+
 from fastapi import APIRouter, Request, Response
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Gauge, Histogram, generate_latest
+from prometheus_client import multiprocess
 
 router = APIRouter(tags=["operations"])
+MULTIPROCESS_DIR = "PROMETHEUS_MULTIPROC_DIR"
 
 
 class Metrics:
@@ -23,12 +32,14 @@ class Metrics:
         self.intake = Counter(
             "svodka_intake_reports_total", "Operator reports by outcome.", ["outcome"], registry=self.registry,
         )
+        # Every worker reads the same position; across workers, the latest reading of a live one.
         self.position = Gauge(
             "svodka_projection_position", "Notification id the read model is as of.", registry=self.registry,
+            multiprocess_mode="livemostrecent",
         )
         self.lag = Gauge(
             "svodka_projection_lag_events", "Events recorded but not yet in the read model.",
-            registry=self.registry,
+            registry=self.registry, multiprocess_mode="livemostrecent",
         )
 
         # Labelled children looked up once: `labels()` takes a lock and builds a key every call.
@@ -46,8 +57,21 @@ class Metrics:
     def intake_outcome(self, outcome: str) -> None:
         self.intake.labels(outcome).inc()
 
+    def exposition(self) -> bytes:
+        if os.environ.get(MULTIPROCESS_DIR):
+            every_worker = CollectorRegistry()
+            multiprocess.MultiProcessCollector(every_worker)
+            return generate_latest(every_worker)
+        return generate_latest(self.registry)
+
+
+def forget_worker(pid: int) -> None:
+    """A stopping worker's live gauges leave the sums; its counters stay counted."""
+    if os.environ.get(MULTIPROCESS_DIR):
+        multiprocess.mark_process_dead(pid)
+
 
 @router.get("/metrics", response_class=Response, responses={200: {"content": {"text/plain": {}}}})
 async def metrics(request: Request) -> Response:
-    """Prometheus text format. Each worker process reports its own counters."""
-    return Response(generate_latest(request.app.state.metrics.registry), media_type=CONTENT_TYPE_LATEST)
+    """Prometheus text format, for the whole API: with several workers, summed over them all."""
+    return Response(request.app.state.metrics.exposition(), media_type=CONTENT_TYPE_LATEST)

@@ -23,6 +23,8 @@ from pathlib import Path
 import httpx
 import psycopg
 
+from api.metrics import MULTIPROCESS_DIR
+
 OPERATOR = "bench-operator-token-0123456789"
 
 
@@ -107,8 +109,18 @@ def server(
         )
         for _ in range(workers)
     ]
-    for process in processes:
-        process.start()
+    with tempfile.TemporaryDirectory() as shared_metrics:
+        if workers > 1:  # as `svodka api --workers N` does: /metrics sums the workers' files there
+            os.environ[MULTIPROCESS_DIR] = shared_metrics
+        try:
+            for process in processes:
+                process.start()
+        finally:
+            os.environ.pop(MULTIPROCESS_DIR, None)
+        yield from _running(processes, port, workers)
+
+
+def _running(processes: list, port: int, workers: int) -> Iterator[Served]:
     base = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 60
     while True:

@@ -10,6 +10,7 @@ import asyncio
 import logging
 import os
 import signal
+import tempfile
 from collections.abc import Awaitable, Callable
 from contextlib import ExitStack
 
@@ -18,6 +19,7 @@ from fastapi import FastAPI
 
 from api.app import create_app
 from api.context import ApiConfig
+from api.metrics import MULTIPROCESS_DIR, forget_worker
 from infra.audit_part import public_key
 from infra.bootstrap import Services, services
 from infra.settings import Settings
@@ -65,9 +67,13 @@ def _interrupt(signum: int, frame: object) -> None:
 def run_workers(settings: Settings, *, host: str, port: int, workers: int) -> None:
     """`svodka api --workers N`: N uvicorn processes, each building its app with `worker_app`."""
     # Built once here first: keys generated and tables created before N workers could race to.
-    with services(settings) as svc:
+    with services(settings) as svc, tempfile.TemporaryDirectory(prefix="svodka-metrics-") as shared_metrics:
         # The workers use this server, the embedded one too: its URL is the one thing they inherit.
         os.environ["DATABASE_URL"] = svc.db.url
+        # Each worker writes its metrics here and /metrics sums them all (api/metrics.py), so a
+        # scrape that lands on any one worker sees the whole API. prometheus_client reads this
+        # when the workers import it; the directory is new and empty for every start, as it must be.
+        os.environ[MULTIPROCESS_DIR] = shared_metrics
         log.info("svodka API workers starting", extra={"host": host, "port": port, "workers": workers})
         uvicorn.run("infra.runner:worker_app", factory=True, host=host, port=port, workers=workers,
                     log_config=None, access_log=False)
@@ -80,6 +86,7 @@ def worker_app() -> FastAPI:
 
     stack = ExitStack()
     svc = stack.enter_context(services(settings_or_exit()))
+    stack.callback(forget_worker, os.getpid())  # last: its live gauges leave the shared sums
     config = api_config(svc)
     config.on_close = stack.close
     return create_app(config)

@@ -1,4 +1,5 @@
-"""`svodka api --workers 2`: two processes on one port serve the same figures for a position."""
+"""`svodka api --workers 2`: two processes on one port serve the same figures for a position,
+and /metrics counts for both."""
 
 from __future__ import annotations
 
@@ -35,6 +36,12 @@ def test_two_workers_share_a_port_and_answer_alike(db, tmp_path):
         # Fresh connections, so the kernel spreads them over both workers.
         etags = {httpx.get(f"{url}/v1/stats", timeout=30).headers["etag"] for _ in range(20)}
         assert len(etags) == 1
+        # Whichever worker a scrape lands on, it counts the requests both of them answered.
+        for _ in range(6):
+            scrape = httpx.get(f"{url}/metrics", timeout=30).text
+            assert 'svodka_http_requests_total{method="GET",route="/v1/stats",status="200"} 20.0' in scrape
+            assert 'svodka_intake_reports_total{outcome="created"} 1.0' in scrape
+            assert "svodka_projection_position" in scrape
     finally:
         process.send_signal(signal.SIGTERM)
         output = process.communicate(timeout=90)[0].decode()

@@ -6,6 +6,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
+from fastapi_offline import FastAPIOffline
 
 from api import audit, checkpoints, errors, export, health, intake, metrics, moderation, regions, review, stats
 from api.cache import CachedReads
@@ -34,7 +35,11 @@ def create_app(config: ApiConfig) -> FastAPI:
         finally:
             await state.close()
 
-    app = FastAPI(
+    # /docs from files shipped with the app, not a CDN: a third party's script on this origin
+    # could read the tokens moderators paste into Swagger UI, and CDNs get blocked. One reference
+    # page: ReDoc's would still fetch its logo from redoc.ly.
+    app = FastAPIOffline(
+        redoc_url=None,
         title="svodka",
         summary="Counts of detentions and police checkpoints, reported by citizens and auditable.",
         description=DESCRIPTION,

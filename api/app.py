@@ -23,7 +23,7 @@ token and an `Idempotency-Key`; moderation needs a moderator token. Errors are
 
 
 def create_app(config: ApiConfig) -> FastAPI:
-    metrics_ = Metrics()
+    metrics_ = Metrics(config.metrics_dir)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:

@@ -41,5 +41,7 @@ class ApiConfig:
     # Group commit: at most this many reports in one transaction, and this many in flight.
     commit_batch_max: int = 256
     commit_concurrency: int = 2
+    # `svodka api --workers N`: the PROMETHEUS_MULTIPROC_DIR every worker writes its metrics to.
+    metrics_dir: str | None = None
     on_close: Callable[[], None] | None = None  # what a worker process must release at shutdown
     audit_public_key: bytes | None = None  # raw Ed25519 key verifying the chain heads (/v1/audit/key)

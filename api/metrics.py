@@ -2,23 +2,21 @@
 
 Under `svodka api --workers N` the runner sets PROMETHEUS_MULTIPROC_DIR before the workers
 start: prometheus_client then keeps every value in files there, and /metrics sums the files
-of all workers, so a scrape gets the whole API whichever worker answers it.
+of all workers (`ApiConfig.metrics_dir`), so a scrape gets the whole API whichever worker answers.
 """
 
 from __future__ import annotations
-
-import os
 
 from fastapi import APIRouter, Request, Response
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 from prometheus_client import multiprocess
 
 router = APIRouter(tags=["operations"])
-MULTIPROCESS_DIR = "PROMETHEUS_MULTIPROC_DIR"
 
 
 class Metrics:
-    def __init__(self) -> None:
+    def __init__(self, shared_dir: str | None = None) -> None:
+        self.shared_dir = shared_dir
         self.registry = CollectorRegistry()
         self.requests = Counter(
             "svodka_http_requests_total", "HTTP requests by route template and status.",
@@ -58,17 +56,16 @@ class Metrics:
         self.intake.labels(outcome).inc()
 
     def exposition(self) -> bytes:
-        if os.environ.get(MULTIPROCESS_DIR):
+        if self.shared_dir:
             every_worker = CollectorRegistry()
-            multiprocess.MultiProcessCollector(every_worker)
+            multiprocess.MultiProcessCollector(every_worker, path=self.shared_dir)
             return generate_latest(every_worker)
         return generate_latest(self.registry)
 
 
-def forget_worker(pid: int) -> None:
+def forget_worker(pid: int, shared_dir: str) -> None:
     """A stopping worker's live gauges leave the sums; its counters stay counted."""
-    if os.environ.get(MULTIPROCESS_DIR):
-        multiprocess.mark_process_dead(pid)
+    multiprocess.mark_process_dead(pid, shared_dir)
 
 
 @router.get("/metrics", response_class=Response, responses={200: {"content": {"text/plain": {}}}})

@@ -23,7 +23,7 @@ from pathlib import Path
 import httpx
 import psycopg
 
-from api.metrics import MULTIPROCESS_DIR
+from infra.runner import MULTIPROCESS_DIR
 
 OPERATOR = "bench-operator-token-0123456789"
 
@@ -103,15 +103,16 @@ def server(
     url: str, schema: str, master_key: bytes, stack: str = "auto", workers: int = 1, **overrides
 ) -> Iterator[Served]:
     port = free_port()
-    processes = [
-        multiprocessing.get_context("spawn").Process(
-            target=_serve, args=(url, schema, master_key, port, overrides, stack), daemon=True
-        )
-        for _ in range(workers)
-    ]
     with tempfile.TemporaryDirectory() as shared_metrics:
         if workers > 1:  # as `svodka api --workers N` does: /metrics sums the workers' files there
             os.environ[MULTIPROCESS_DIR] = shared_metrics
+            overrides["metrics_dir"] = shared_metrics
+        processes = [
+            multiprocessing.get_context("spawn").Process(
+                target=_serve, args=(url, schema, master_key, port, overrides, stack), daemon=True
+            )
+            for _ in range(workers)
+        ]
         try:
             for process in processes:
                 process.start()

@@ -19,12 +19,13 @@ from fastapi import FastAPI
 
 from api.app import create_app
 from api.context import ApiConfig
-from api.metrics import MULTIPROCESS_DIR, forget_worker
+from api.metrics import forget_worker
 from infra.audit_part import public_key
 from infra.bootstrap import Services, services
 from infra.settings import Settings
 
 log = logging.getLogger("svodka")
+MULTIPROCESS_DIR = "PROMETHEUS_MULTIPROC_DIR"  # prometheus_client's own setting
 Part = Callable[[Services], Awaitable[None]]
 
 
@@ -86,8 +87,10 @@ def worker_app() -> FastAPI:
 
     stack = ExitStack()
     svc = stack.enter_context(services(settings_or_exit()))
-    stack.callback(forget_worker, os.getpid())  # last: its live gauges leave the shared sums
     config = api_config(svc)
+    config.metrics_dir = os.environ.get(MULTIPROCESS_DIR)
+    if config.metrics_dir:
+        stack.callback(forget_worker, os.getpid(), config.metrics_dir)  # last: its live gauges leave the sums
     config.on_close = stack.close
     return create_app(config)
 

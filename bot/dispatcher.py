@@ -19,7 +19,7 @@ from aiogram.utils.i18n import I18n
 from aiogram.utils.i18n import gettext as _
 
 from bot.guards import MemorySeenUpdates, MemoryThrottle, SeenUpdates, Throttle
-from bot.i18n import ReporterLocale, language_of, load_i18n
+from bot.i18n import ReporterLocale, load_i18n
 from bot.middlewares import Pseudonymize, SkipRedelivered, ThrottleReporter
 from bot.prefs import MemoryPreferences, Preferences
 from bot.routers import basics, checkpoints, fallback, forget, report
@@ -70,15 +70,17 @@ def build_dispatcher(
 
     @dp.errors()
     async def apologise(event: ErrorEvent) -> None:
-        """A bug must not show the reporter a traceback, nor log their data: the type is enough."""
+        """A bug must not show the reporter a traceback, nor log their data: the type is enough.
+
+        Said in the reporter's language: ReporterLocale wraps this handler too, so the locale in
+        effect is the one chosen with /lang (or Telegram's, if their preferences can't be read).
+        """
         log.error("update failed", extra={"error": type(event.exception).__name__})
         update = event.update
         message = update.message or (update.callback_query.message if update.callback_query else None)
-        user = update.message.from_user if update.message else (update.callback_query.from_user if update.callback_query else None)
         if message is None or message.bot is None:
             return
-        with i18n.context(), i18n.use_locale(language_of(user)):
-            text = _("Something went wrong on our side. Please try again; your answers so far are kept.")
+        text = _("Something went wrong on our side. Please try again; your answers so far are kept.")
         try:
             await message.bot.send_message(message.chat.id, text)
         except Exception:

@@ -6,6 +6,7 @@ needs no build step and a .mo file can never be staler than its .po.
 
 from __future__ import annotations
 
+import logging
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -21,6 +22,7 @@ LOCALES_DIR = Path(__file__).with_name("locales")
 LANGUAGES = ("ru", "en")
 DEFAULT_LANGUAGE = "ru"
 DOMAIN = "messages"
+log = logging.getLogger("svodka.bot")
 
 
 def load_i18n() -> I18n:
@@ -53,7 +55,11 @@ class ReporterLocale(I18nMiddleware):
 
     async def get_locale(self, event: TelegramObject, data: dict[str, Any]) -> str:
         reporter: str | None = data.get("reporter")
-        saved = await self.prefs.get(reporter) if reporter else {}
+        try:
+            saved = await self.prefs.get(reporter) if reporter else {}
+        except Exception as error:  # noqa: BLE001 - Redis down: answer in Telegram's language
+            log.warning("preferences unavailable", extra={"error": type(error).__name__})
+            saved = {}
         data["saved_prefs"] = saved
         lang = saved.get("lang")
         return lang if lang in LANGUAGES else language_of(data.get("event_from_user"))

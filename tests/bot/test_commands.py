@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from bot.prefs import MemoryPreferences
 from domain.application import NewReport
+from domain.places import Gazetteer
 from infra.bot_part import pseudonymizer, wire
 from projections.queries import ActiveCheckpoint
 from tests.bot.conftest import CLOCK
@@ -93,3 +95,34 @@ async def test_telegram_429_is_waited_out_and_retried(harness):
     h.tg.fail("sendMessage", Fault(429, "Too Many Requests: retry after 1", {"retry_after": 1}))
     assert "Здравствуйте" in await h.say("/start")
     assert len(h.tg.to_chat(h.user.id, "sendMessage")) == 1
+
+
+async def test_a_bug_gets_an_apology_in_the_language_chosen_with_lang(harness, monkeypatch):
+    h = harness  # Telegram says Russian
+    await h.say("/lang")
+    assert "English" in await h.tap("English")
+
+    def bug(*args, **kwargs):
+        raise RuntimeError("a bug, not bad input")
+
+    monkeypatch.setattr(Gazetteer, "city", bug)
+    await h.say("/report")
+    await h.tap("Detention")
+    assert await h.say("Moscow") == (
+        "Something went wrong on our side. Please try again; your answers so far are kept.")
+    assert "Traceback" not in str(h.tg.calls)
+
+
+async def test_unreadable_preferences_still_get_an_apology_in_telegrams_language(harness, monkeypatch):
+    h = harness
+    await h.say("/lang")
+    await h.tap("English")
+
+    async def down(*args, **kwargs):
+        raise ConnectionError("redis down")
+
+    monkeypatch.setattr(MemoryPreferences, "get", down)
+    monkeypatch.setattr(Gazetteer, "city", lambda *a, **k: 1 / 0)
+    await h.say("/report")
+    await h.tap("Задержание")
+    assert await h.say("Москва") == "У нас что-то пошло не так. Попробуйте ещё раз — ваши ответы сохранены."

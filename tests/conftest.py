@@ -9,20 +9,20 @@ from collections.abc import Iterator
 import psycopg
 import pytest
 
+# First, before anything reads a setting: the caller's exported SVODKA_*, TELEGRAM_* ... are gone.
+from tests.isolation import DATABASE_URL
 from infra.bootstrap import build_application
 from infra.crypto import MemoryKeyStore
 from infra.database import Database, embedded_server
 from infra.keys import Keys
 from infra.keystore import PostgresKeyStore
-from infra.settings import load_settings
 
 
 @pytest.fixture(scope="session")
 def server_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """DATABASE_URL when set (CI), else an embedded server that lives for the session."""
-    configured = load_settings().database_url
-    if configured is not None:
-        yield configured.get_secret_value()
+    """DATABASE_URL when the suite was started with it (CI), else an embedded server that lives for the session."""
+    if DATABASE_URL is not None:
+        yield DATABASE_URL
         return
     with embedded_server(tmp_path_factory.mktemp("pg") / "pgdata") as url:
         yield url

@@ -17,14 +17,12 @@ import uvicorn
 
 from api.app import create_app
 from api.context import ApiConfig
-from infra.settings import load_settings
+from tests.isolation import REDIS_URL
 
 OPERATOR = "op-token-0123456789abcdef"
 OTHER_OPERATOR = "op-token-fedcba9876543210"
 MODERATOR = "mod-token-0123456789abcdef"
 SECOND_MODERATOR = "mod-token-fedcba9876543210"
-# CI's REDIS_URL (a test database number), else the local server's database 15.
-REDIS_URL = load_settings().redis_url or "redis://127.0.0.1:6379/15"
 # One instant for the session, so two bodies built alike are equal (idempotent retries).
 WHEN = (datetime.now(timezone.utc) - timedelta(hours=1)).replace(microsecond=0)
 

@@ -18,10 +18,10 @@ from infra.bootstrap import build_application
 from infra.bot_part import make_bot, wire
 from infra.crypto import MemoryKeyStore
 from tests.bot.fake_telegram import TOKEN, FakeTelegram, FakeUser
+from tests.isolation import REDIS_URL
 
 # 15:00 in Moscow: "earlier today" has a morning, and nothing here is in the future.
 CLOCK = datetime(2026, 11, 24, 12, 0, tzinfo=timezone.utc)
-REDIS_URL = "redis://127.0.0.1:6379/15"
 
 
 @dataclass

@@ -40,7 +40,8 @@ class Rendered:
         return self.headers["etag"]
 
 
-Render = Callable[[], Awaitable[tuple[AsOf, bytes]]]
+# A render gives the position it saw and the body, and optionally headers of its own (a download's name).
+Render = Callable[[], Awaitable[tuple[AsOf, bytes] | tuple[AsOf, bytes, dict[str, str]]]]
 
 
 class RenderCache:
@@ -54,13 +55,16 @@ class RenderCache:
         # (path, raw query) -> the answer and route it was validated as, at its position.
         self._urls: dict[tuple[str, bytes], tuple[Rendered, Any]] = {}
 
-    def _store(self, position: int, key: str, body: bytes, media_type: str) -> Rendered:
+    def _store(
+        self, position: int, key: str, body: bytes, media_type: str, extra: dict[str, str] | None = None
+    ) -> Rendered:
         digest = hashlib.blake2b(key.encode(), digest_size=6).hexdigest()
         headers = {
             "etag": f'"{position}-{digest}"',
             "cache-control": f"public, max-age={self.max_age}",
             "x-as-of-position": str(position),
             "content-type": media_type,
+            **(extra or {}),
         }
         raw = [(k.encode(), v.encode()) for k, v in headers.items()] + [(b"content-length", str(len(body)).encode())]
         rendered = Rendered(position, body, headers, raw)
@@ -99,9 +103,9 @@ class RenderCache:
         future: asyncio.Future[Rendered] = asyncio.get_running_loop().create_future()
         self._pending[key] = future
         try:
-            as_of, body = await render()
+            as_of, body, *extra = await render()
             # Keyed by the position the query itself saw, so a key never holds other figures.
-            rendered = self._store(as_of.position, key, body, media_type)
+            rendered = self._store(as_of.position, key, body, media_type, *extra)
             self.read_model.advance(as_of)
             future.set_result(rendered)
             return rendered

@@ -95,7 +95,7 @@ def test_exports_are_valid_csv_and_geojson_of_counts_only(http, db, application)
     position = project(db, application)
     text = settled(http, position, "/v1/export.csv").text
     rows = list(csv.DictReader(io.StringIO(text)))
-    assert {(r["region"], r["city"], r["unverified"]) for r in rows} == {("RU-SPE", "Saint Petersburg", "4"),
+    assert {(r["region_code"], r["city_name_en"], r["unverified"]) for r in rows} == {("RU-SPE", "Saint Petersburg", "4"),
                                                                          ("RU-SPE", "", "1")}
     assert all(r["as_of_position"] == str(position) for r in rows)
     geo = http.get("/v1/export.geojson")

@@ -1,0 +1,1 @@
+"""What the figures mean: the methodology page (/methodology, RU and EN) and the citation of a figure."""

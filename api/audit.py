@@ -16,6 +16,7 @@ from fastapi import APIRouter, Query, Request
 from pydantic import BaseModel, Field
 
 from api.errors import ERROR_RESPONSES, ApiError
+from api.params import Position
 from projections.chain import Head, head_message, heads_after
 
 router = APIRouter(prefix="/v1/audit", tags=["audit"])
@@ -63,7 +64,7 @@ async def head(request: Request) -> HeadOut:
 @router.get("/heads", response_model=list[HeadOut], responses=ERROR_RESPONSES)
 async def heads(
     request: Request,
-    after: Annotated[int, Query(ge=0, description="Only heads after this position.")] = 0,
+    after: Annotated[Position, Query(description="Only heads after this position.")] = 0,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
 ) -> list[HeadOut]:
     """Every head ever published, oldest first, paged by position."""

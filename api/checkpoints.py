@@ -8,11 +8,12 @@ from typing import Annotated
 from uuid import UUID
 
 from fastapi import APIRouter, Query, Request, Response
-from pydantic import AwareDatetime, BaseModel, Field
+from pydantic import BaseModel, Field
 
 from api.deps import Application, State
 from api.errors import ERROR_RESPONSES
 from api.figures import AsOfOut
+from api.params import IsoInstant
 from projections import queries, schema
 from projections.queries import AsOf
 
@@ -54,7 +55,7 @@ async def checkpoints(
     request: Request,
     state: State,
     application: Application,
-    active_at: Annotated[AwareDatetime | None, Query(description="Instant with offset; default now.")] = None,
+    active_at: Annotated[IsoInstant | None, Query(description="ISO 8601 instant with offset; default now.")] = None,
     region: Annotated[str | None, Query(max_length=16, description="ISO 3166-2 code.")] = None,
 ) -> Response:
     """Checkpoint reports submitted by then, not cleared and not yet expired."""

@@ -7,6 +7,7 @@ into the same shape so a client needs one error path.
 from __future__ import annotations
 
 import asyncpg
+import psycopg
 from eventsourcing.persistence import InterfaceError, OperationalError
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -51,6 +52,40 @@ ERROR_RESPONSES: dict[int | str, dict] = {
 }
 
 
+# "The database is unavailable", whichever driver says so: the event store (eventsourcing's own
+# errors), the key store (psycopg and its pool), the read model (asyncpg, e.g. CannotConnectNow
+# and AdminShutdown while PostgreSQL stops or starts), or the socket itself.
+UNAVAILABLE: tuple[type[BaseException], ...] = (
+    OperationalError,
+    InterfaceError,
+    psycopg.OperationalError,
+    psycopg.InterfaceError,
+    asyncpg.PostgresConnectionError,
+    asyncpg.InterfaceError,
+    asyncpg.OperatorInterventionError,
+    ConnectionError,
+    TimeoutError,
+)
+RETRY_AFTER = {"Retry-After": "5"}
+UNAVAILABLE_MESSAGE = ("The database is unavailable for a moment; nothing may have been stored. "
+                       "Retry shortly (with the same Idempotency-Key for a report).")
+
+
+def unavailable(error: BaseException) -> bool:
+    """Whether `error`, or what caused it, is the database being unreachable or restarting."""
+    seen = 0
+    while error is not None and seen < 5:
+        if isinstance(error, UNAVAILABLE):
+            return True
+        error, seen = error.__cause__ or error.__context__, seen + 1
+    return False
+
+
+def unavailable_response() -> JSONResponse:
+    # Whether the last write landed is unknown; a retry with the same Idempotency-Key is safe.
+    return error_response(503, UNAVAILABLE_MESSAGE, headers=RETRY_AFTER)
+
+
 def domain_status(error: DomainError) -> int:
     if isinstance(error, Conflict | IdempotencyConflict | InvalidTransition):
         return 409
@@ -71,6 +106,15 @@ def _validation_message(error: dict) -> str:
     return f"{field}: {message}" if field else message
 
 
+def _json_message(error: dict) -> str:
+    """FastAPI puts the character offset where a field name goes; say what is wrong, and where."""
+    loc = error.get("loc", ())
+    position = next((p for p in loc if isinstance(p, int)), None)
+    reason = str((error.get("ctx") or {}).get("error") or "").strip()
+    where = f" at character {position}" if position is not None else ""
+    return f"The body is not valid JSON{where}" + (f": {reason}." if reason else ".")
+
+
 def install(app: FastAPI) -> None:
     @app.exception_handler(ApiError)
     async def _api_error(request: Request, exc: ApiError) -> JSONResponse:
@@ -83,6 +127,8 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(RequestValidationError)
     async def _invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
         first = exc.errors()[0] if exc.errors() else {}
+        if first.get("type") == "json_invalid":
+            return error_response(422, _json_message(first))  # no field: the body as a whole is wrong
         return error_response(422, _validation_message(first), _field_of(first.get("loc", ())))
 
     @app.exception_handler(StarletteHTTPException)
@@ -94,21 +140,13 @@ def install(app: FastAPI) -> None:
             message = f"{request.method} is not allowed on {request.url.path}."
         return error_response(exc.status_code, message, headers=getattr(exc, "headers", None))
 
-    @app.exception_handler(OperationalError)
-    @app.exception_handler(InterfaceError)
-    async def _store_down(request: Request, exc: Exception) -> JSONResponse:
-        # Whether the last write landed is unknown; a retry with the same Idempotency-Key is safe.
-        return error_response(503, "The event store is unavailable; nothing may have been stored. "
-                              "Retry (with the same Idempotency-Key for a report).", headers={"Retry-After": "5"})
+    async def _unavailable(request: Request, exc: Exception) -> JSONResponse:
+        return unavailable_response()
 
-    @app.exception_handler(asyncpg.PostgresConnectionError)
-    @app.exception_handler(asyncpg.InterfaceError)
-    @app.exception_handler(ConnectionError)
-    async def _read_model_down(request: Request, exc: Exception) -> JSONResponse:
-        return error_response(503, "The figures are unavailable for a moment; retry shortly.",
-                              headers={"Retry-After": "5"})
+    for kind in UNAVAILABLE:
+        app.add_exception_handler(kind, _unavailable)
 
     @app.exception_handler(NotImplementedError)
     async def _not_ready(request: Request, exc: NotImplementedError) -> JSONResponse:
         # The read model is filled by a separate part; until it exists, say so instead of failing.
-        return error_response(503, "The figures are not available yet; try again shortly.")
+        return error_response(503, "The figures are not available yet; try again shortly.", headers=RETRY_AFTER)

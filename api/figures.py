@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, timezone
+from datetime import date, datetime
 from typing import Annotated, Literal
 
 from fastapi import Query, Request
-from pydantic import AwareDatetime, BaseModel, Field
+from pydantic import BaseModel, Field
+
+from api.params import IsoDay, IsoInstant
 
 from domain.errors import InvalidReport
 from projections.queries import DIMENSIONS, AsOf, Totals
@@ -69,12 +71,12 @@ class Filter:
 async def figures_filter(
     request: Request,
     kind: KindName = "detention",
-    date_from: Annotated[date | None, Query(alias="from", description="First local day, inclusive.")] = None,
-    date_to: Annotated[date | None, Query(alias="to", description="Last local day, inclusive.")] = None,
+    date_from: Annotated[IsoDay | None, Query(alias="from", description="First local day, inclusive.")] = None,
+    date_to: Annotated[IsoDay | None, Query(alias="to", description="Last local day, inclusive.")] = None,
     region: Annotated[str | None, Query(max_length=16, description="ISO 3166-2 code, e.g. RU-MOW.")] = None,
     city: Annotated[str | None, Query(max_length=100, description="City name, Russian or English.")] = None,
     as_of: Annotated[
-        AwareDatetime | None, Query(description="Answer as known at this instant (with offset).")
+        IsoInstant | None, Query(description="Answer as known at this instant (ISO 8601 with offset).")
     ] = None,
 ) -> Filter:
     if date_from and date_to and date_from > date_to:
@@ -83,9 +85,7 @@ async def figures_filter(
         place = request.app.state.api.config.application.gazetteer.resolve(region=region, city=city)
         # A city implies its region; asking by region alone must not narrow to a city.
         region, city = place.region, place.city
-    # In UTC, so one instant written with two offsets is one question (and one cache entry).
-    at = as_of.astimezone(timezone.utc) if as_of is not None else None
-    return Filter(kind, date_from, date_to, region, city, at)
+    return Filter(kind, date_from, date_to, region, city, as_of)  # as_of is in UTC: one cache entry
 
 
 def group_dimensions(group_by: str | None) -> tuple[str, ...]:

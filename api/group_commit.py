@@ -12,10 +12,9 @@ import logging
 from starlette.concurrency import run_in_threadpool
 
 from domain.application import NewReport, Submission, Svodka
-from domain.errors import DomainError
 
 log = logging.getLogger("svodka.api")
-Outcome = Submission | DomainError
+Outcome = Submission | Exception  # a report's own error is raised to its own request only
 
 
 class GroupCommit:
@@ -36,7 +35,7 @@ class GroupCommit:
         future: asyncio.Future[Outcome] = asyncio.get_running_loop().create_future()
         self._queue.put_nowait((new, future))
         outcome = await future
-        if isinstance(outcome, DomainError):
+        if isinstance(outcome, Exception):
             raise outcome
         return outcome
 

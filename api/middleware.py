@@ -17,6 +17,7 @@ from starlette.middleware.cors import CORSMiddleware
 from starlette.responses import JSONResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from api.errors import RETRY_AFTER, UNAVAILABLE_MESSAGE, unavailable
 from api.metrics import Metrics
 
 log = logging.getLogger("svodka.api")
@@ -57,6 +58,12 @@ class Telemetry:
             await self.app(scope, receive, send_status)
         except Exception as error:  # noqa: BLE001 - the client gets JSON, the log gets one line
             # Only the type: messages can quote request data or connection strings.
+            if unavailable(error):  # raised outside the routes' handlers, e.g. by the read cache
+                log.warning("database unavailable", extra={"route": _template(scope), "error": type(error).__name__})
+                status = 503
+                if not sent_start:
+                    await send_error(send, 503, UNAVAILABLE_MESSAGE, [(b"retry-after", RETRY_AFTER["Retry-After"].encode())])
+                return
             log.error("unhandled error", extra={"route": _template(scope), "error": type(error).__name__})
             status = 500
             if not sent_start:

@@ -11,11 +11,12 @@ from typing import Annotated, Any
 from uuid import UUID
 
 from fastapi import APIRouter, Path, Query
-from pydantic import AwareDatetime, BaseModel, Field
+from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
 from api.deps import Application, Moderator, State
 from api.errors import ERROR_RESPONSES
+from api.params import IsoInstant
 from domain.application import ERASED, Svodka
 from projections import queries, schema
 
@@ -137,7 +138,7 @@ async def report(rid: ReportId, moderator: Moderator, application: Application) 
 async def signals(
     moderator: Moderator,
     state: State,
-    since: Annotated[AwareDatetime | None, Query(description="From this hour on; default all.")] = None,
+    since: Annotated[IsoInstant | None, Query(description="From this hour on (ISO 8601); default all.")] = None,
     reporter: Annotated[str | None, Query(pattern=r"^[0-9a-f]{64}$", description="One pseudonym.")] = None,
     min_submitted: Annotated[int, Query(ge=1, le=1_000_000)] = 5,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,

@@ -101,13 +101,16 @@ class Svodka(Application[UUID]):
             return Submission(rid, created=False)
         return Submission(rid, created=True)
 
-    def submit_many(self, batch: list[NewReport], now: datetime | None = None) -> list[Submission | DomainError]:
+    def submit_many(self, batch: list[NewReport], now: datetime | None = None) -> list[Submission | Exception]:
         """Group commit: every valid new report of `batch` saved in one transaction.
 
-        The outcome of each, in order. When the store refuses the batch (an id already taken,
-        i.e. a retry), each report goes through `submit`, which tells a retry from a conflict.
+        The outcome of each, in order: its submission, or what it raised. One report's error is
+        its own (a DomainError, or a failure the caller maps, e.g. the key store being down):
+        nothing one report holds may fail its neighbours. When the store refuses the batch (an
+        id already taken, i.e. a retry), each report goes through `submit`, which tells a retry
+        from a conflict.
         """
-        outcomes: list[Submission | DomainError | None] = [None] * len(batch)
+        outcomes: list[Submission | Exception | None] = [None] * len(batch)
         fresh: dict[UUID, tuple[int, Report]] = {}
         one_by_one: list[int] = []
         for i, new in enumerate(batch):
@@ -117,7 +120,7 @@ class Svodka(Application[UUID]):
                     one_by_one.append(i)  # the same reference twice in one batch: a retry
                     continue
                 fresh[rid] = (i, self._build(rid, new, self._facts(new, now)))
-            except DomainError as error:
+            except Exception as error:  # noqa: BLE001 - this report's outcome, not the batch's
                 outcomes[i] = error
         if fresh:
             try:
@@ -130,7 +133,7 @@ class Svodka(Application[UUID]):
         for i in sorted(one_by_one):
             try:
                 outcomes[i] = self.submit(batch[i], now)
-            except DomainError as error:
+            except Exception as error:  # noqa: BLE001 - as above
                 outcomes[i] = error
         return outcomes  # type: ignore[return-value]
 

@@ -37,7 +37,10 @@ def check_occurred_at(occurred_at: datetime, now: datetime | None = None) -> dat
     """Normalise to UTC and refuse naive, future or implausibly old instants."""
     if occurred_at.tzinfo is None or occurred_at.utcoffset() is None:
         raise InvalidReport("The time must include a UTC offset.", field="occurred_at")
-    occurred_at = occurred_at.astimezone(timezone.utc)
+    try:
+        occurred_at = occurred_at.astimezone(timezone.utc)
+    except OverflowError:  # e.g. 0001-01-01T00:00+14:00, before year 1 in UTC
+        raise InvalidReport("The time it happened is too long ago.", field="occurred_at") from None
     if occurred_at > (now or utc_now()) + CLOCK_SKEW:
         raise InvalidReport("The time it happened cannot be in the future.", field="occurred_at")
     if occurred_at < EARLIEST:

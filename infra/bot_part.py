@@ -19,6 +19,7 @@ from aiogram.exceptions import TelegramNetworkError, TelegramUnauthorizedError
 from aiogram.fsm.storage.base import BaseEventIsolation
 from aiogram.fsm.storage.memory import SimpleEventIsolation
 from aiogram.fsm.storage.redis import RedisEventIsolation
+from aiogram.types import Update
 from aiogram.webhook.aiohttp_server import SimpleRequestHandler, setup_application
 from aiohttp import web
 from redis.asyncio import Redis
@@ -189,12 +190,25 @@ async def bot(svc: Services) -> None:
             await redis.aclose()
 
 
+class WebhookHandler(SimpleRequestHandler):
+    """A body that is not a Telegram update is the sender's error: 400, not a traceback and a 500."""
+
+    async def _handle_request(self, bot: Bot, request: web.Request) -> web.Response:
+        try:
+            update = Update.model_validate(await request.json(loads=bot.session.json_loads), context={"bot": bot})
+        except ValueError:  # broken JSON, or JSON that is not an update (pydantic's errors are ValueErrors)
+            return web.json_response({"ok": False, "description": "The body is not a Telegram update in JSON."},
+                                     status=400)
+        result = await self.dispatcher.feed_webhook_update(bot, update, **self.data)
+        return web.Response(body=self._build_response_writer(bot=bot, result=result))
+
+
 def webhook_app(dp: Dispatcher, telegram: Bot, path: str, secret: str | None) -> web.Application:
     """aiogram's handler compares the secret header in constant time (secrets.compare_digest);
     handle_in_background=False answers Telegram only once the update is handled, so a crash
     mid-update makes Telegram deliver it again rather than lose it."""
     app = web.Application()
-    SimpleRequestHandler(dp, telegram, handle_in_background=False, secret_token=secret).register(app, path=path)
+    WebhookHandler(dp, telegram, handle_in_background=False, secret_token=secret).register(app, path=path)
     setup_application(app, dp, bot=telegram)
     return app
 

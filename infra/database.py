@@ -42,6 +42,9 @@ class Database:
             "POSTGRES_POOL_SIZE": "4",
             "POSTGRES_MAX_OVERFLOW": "8",
             "POSTGRES_CONNECT_TIMEOUT": "10",
+            # Ping a pooled connection before use: after a PostgreSQL restart the pool would
+            # otherwise hand out dead ones, one failed request each.
+            "POSTGRES_PRE_PING": "y",
         }
 
     def connect(self, **kwargs) -> psycopg.Connection:

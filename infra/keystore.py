@@ -22,7 +22,10 @@ class PostgresKeyStore:
 
     def __init__(self, db: Database) -> None:
         self._table = f'"{db.schema}".subject_keys'
-        self._pool = ConnectionPool(db.url, min_size=1, max_size=4, open=True, kwargs={"autocommit": True})
+        # Checked on every checkout: after a PostgreSQL restart, a dead connection is replaced
+        # instead of failing the report (and its group-commit batch) that drew it.
+        self._pool = ConnectionPool(db.url, min_size=1, max_size=4, open=True, kwargs={"autocommit": True},
+                                    check=ConnectionPool.check_connection, timeout=10)
         try:
             with self._pool.connection() as conn:
                 conn.execute(DDL.format(schema=f'"{db.schema}"'))

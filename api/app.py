@@ -12,6 +12,7 @@ from api import audit, checkpoints, errors, export, health, intake, metrics, mod
 from api.cache import CachedReads
 from api.context import ApiConfig
 from api.dashboard import router as dashboard
+from api.methodology import router as methodology
 from api.metrics import Metrics
 from api.middleware import BodyLimit, PublicCors, Telemetry
 from api.state import ApiState
@@ -19,7 +20,8 @@ from api.state import ApiState
 DESCRIPTION = """Counts of detentions and police checkpoints reported by citizens, each stamped with
 the event-log position it is `as_of`. Public reads need no token; intake needs an operator
 token and an `Idempotency-Key`; moderation needs a moderator token. Errors are
-`{"error": {"message", "field"}}`."""
+`{"error": {"message", "field"}}`. What every figure counts, and how to cite it:
+[/methodology](/methodology)."""
 
 
 def create_app(config: ApiConfig) -> FastAPI:
@@ -57,6 +59,7 @@ def create_app(config: ApiConfig) -> FastAPI:
     for module in (intake, stats, checkpoints, regions, export, review, moderation, audit, health, metrics):
         app.include_router(module.router)
     app.include_router(dashboard)  # the public page at /, with its two static files
+    app.include_router(methodology)  # /methodology: what the figures count, and how to cite them
     # Added innermost first: CORS sees every answer, telemetry times everything below it.
     app.add_middleware(BodyLimit, limit=config.max_body_bytes)
     app.add_middleware(CachedReads, cache=lambda: getattr(getattr(app.state, "api", None), "cache", None))

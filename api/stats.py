@@ -10,6 +10,7 @@ from pydantic import BaseModel, Field
 from api.deps import FiguresFilter, State
 from api.errors import ERROR_RESPONSES
 from api.figures import MEANING, AsOfOut, CountsOut, Filter, KindName, group_dimensions
+from api.methodology.cite import cite
 from projections import queries
 from projections.queries import AsOf, Stats
 
@@ -32,6 +33,8 @@ class StatsOut(BaseModel):
     kind: KindName
     unit: str = Field(description="What verified and unverified count: detentions or reports.")
     counts: str = Field(description="The definition of the figures.")
+    cite: str = Field(description="A ready citation of these figures, with their as-of position and Moscow time; "
+                      "how to cite and what each figure means: /methodology.")
     group_by: list[str]
     total: CountsOut
     groups: list[GroupOut]
@@ -42,7 +45,7 @@ def _value(key: dict[str, str], dimension: str) -> str | None:
     return key.get(dimension) or None
 
 
-def render_stats(stats: Stats, kind: str, dims: tuple[str, ...]) -> bytes:
+def render_stats(stats: Stats, kind: str, dims: tuple[str, ...], citation: str) -> bytes:
     unit, meaning = MEANING[kind]
     groups = [
         GroupOut(
@@ -52,7 +55,7 @@ def render_stats(stats: Stats, kind: str, dims: tuple[str, ...]) -> bytes:
         for g in stats.groups
     ]
     out = StatsOut(
-        as_of=AsOfOut.of(stats.as_of), kind=kind, unit=unit, counts=meaning, group_by=list(dims),
+        as_of=AsOfOut.of(stats.as_of), kind=kind, unit=unit, counts=meaning, cite=citation, group_by=list(dims),
         total=CountsOut.of(stats.total), groups=groups,
     )
     return out.model_dump_json().encode()
@@ -70,7 +73,8 @@ async def stats(
 
     async def render() -> tuple[AsOf, bytes]:
         current, result = await query_stats(state, figures, dims)
-        return current, render_stats(result, figures.kind, dims)
+        citation = cite(figures, result.as_of, state.config.application.gazetteer)
+        return current, render_stats(result, figures.kind, dims, citation)
 
     return await state.cache.serve(request, f"stats|{figures.key()}|{','.join(dims)}", "application/json", render)
 

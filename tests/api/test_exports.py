@@ -68,6 +68,9 @@ def test_csv_names_places_in_russian_and_english_with_the_as_of_to_the_second(ht
     assert all(re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", r["as_of_time_utc"]) for r in rows)
     assert all(date.fromisoformat(r["day"]) for r in rows)
     assert "секрет" not in answer.text and "59.9311" not in answer.text
+    stats = settled(http, position).json()
+    assert re.fullmatch(rf"svodka, detentions all days, as of position {position} \(\d{{4}}-\d\d-\d\d \d\d:\d\d MSK\)",
+                        stats["cite"])
 
     named = http.get("/v1/export.csv", params={"region": "RU-MOW", "from": "2022-09-21", "to": "2022-09-21"})
     assert 'filename="svodka-detention-RU-MOW-2022-09-21-asof-' in named.headers["content-disposition"]

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from api.errors import ApiError
+from api.stored_tokens import StoredTokens
 
 Role = Literal["operator", "moderator"]
 CHALLENGE = {"WWW-Authenticate": 'Bearer realm="svodka"'}
@@ -20,9 +21,12 @@ class Principal:
 
 
 class Tokens:
-    def __init__(self, operators: dict[str, str], moderators: dict[str, str]) -> None:
+    def __init__(
+        self, operators: dict[str, str], moderators: dict[str, str], stored: StoredTokens | None = None
+    ) -> None:
         self._all = [(t.encode(), "operator", n) for t, n in operators.items()]
         self._all += [(t.encode(), "moderator", n) for t, n in moderators.items()]
+        self.stored = stored  # tokens issued with `svodka tokens add`, beside the environment's
 
     def identify(self, token: str | None) -> Principal | None:
         if not token:
@@ -33,6 +37,8 @@ class Tokens:
         for known, role, name in self._all:
             if hmac.compare_digest(given, known):
                 found = Principal(role, name, token)
+        if found is None and self.stored is not None and (issued := self.stored.identify(token)):
+            found = Principal(issued[0], issued[1], token)
         return found
 
     def require(self, token: str | None, role: Role) -> Principal:

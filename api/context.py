@@ -24,6 +24,8 @@ class ApiConfig:
     application: Svodka
     operator_tokens: dict[str, str] = field(default_factory=dict)  # token -> operator name
     moderator_tokens: dict[str, str] = field(default_factory=dict)  # token -> moderator name
+    # How often each worker reloads the tokens issued with `svodka tokens add` (api/stored_tokens.py).
+    token_refresh_seconds: float = 2.0
     redis_url: str | None = None
     checkpoint_ttl: timedelta = timedelta(minutes=180)  # Settings.checkpoint_ttl
     # Redis keys start with this, so deployments (and test runs) sharing a server never collide.

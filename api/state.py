@@ -13,6 +13,7 @@ from api.group_commit import GroupCommit
 from api.limits import RateLimiter
 from api.metrics import Metrics
 from api.readmodel import ReadModel
+from api.stored_tokens import StoredTokens
 
 
 @dataclass
@@ -35,9 +36,12 @@ class ApiState:
         )
         read_model = ReadModel(pool, config.application, metrics, config.position_refresh_seconds)
         read_model.start()
+        stored = StoredTokens(pool, config.token_refresh_seconds)
+        await stored.refresh()  # issued tokens work from the first request
+        stored.start()
         return cls(
             config=config,
-            tokens=Tokens(config.operator_tokens, config.moderator_tokens),
+            tokens=Tokens(config.operator_tokens, config.moderator_tokens, stored),
             metrics=metrics,
             limiter=RateLimiter(config.limit_key, config.redis_prefix, config.redis_url),
             read_model=read_model,
@@ -51,6 +55,8 @@ class ApiState:
         # Intake first: its last batches may still be committing through the application.
         await self.intake.close()
         await self.read_model.close()
+        if self.tokens.stored is not None:
+            await self.tokens.stored.close()
         await self.limiter.close()
         await self.read_model.pool.close()
         if self.config.on_close is not None:

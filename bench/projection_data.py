@@ -61,8 +61,15 @@ def _report_events(rng: random.Random, at: datetime) -> list:
     return report.collect_events()
 
 
+def blocked_number(index: int, blocks: int, chunks: int) -> int:
+    """The pseudonym number of a chunk's `blocks`-th blocked reporter (from 1): distinct for every
+    (chunk, block), so no reporter aggregate is created twice however long the log. Numbers below
+    PSEUDONYMS are reporters who also send reports; above, blocked pseudonyms with none."""
+    return (blocks - 1) * chunks + index
+
+
 def _reporter_events(rng: random.Random, number: int) -> list:
-    reporter = Reporter(pseudonym=f"{number % PSEUDONYMS:064x}")  # each pseudonym blocked once at most
+    reporter = Reporter(pseudonym=f"{number:064x}")
     reporter.block("m", "flood")
     if rng.random() < 0.1:
         reporter.unblock("m", "appeal")
@@ -81,7 +88,7 @@ def _chunk(index: int, events: int, total: int) -> list[tuple]:
         at = begin + window * rng.random()
         if rng.random() < 0.002:
             blocks += 1
-            group = _reporter_events(rng, index * 500 + blocks)
+            group = _reporter_events(rng, blocked_number(index, blocks, -(-total // CHUNK)))
         else:
             group = _report_events(rng, at)
         for step, event in enumerate(group):

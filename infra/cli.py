@@ -10,6 +10,7 @@ import typer
 from pydantic import ValidationError
 
 from infra.settings import Settings, load_settings
+from infra.tokens_cli import tokens_cli
 
 cli = typer.Typer(
     help="svodka: event-sourced counts of detentions and police checkpoints.",
@@ -19,6 +20,7 @@ cli = typer.Typer(
 )
 audit = typer.Typer(help="Export the event log and verify it independently.", no_args_is_help=True)
 cli.add_typer(audit, name="audit")
+cli.add_typer(tokens_cli, name="tokens")
 log = logging.getLogger("svodka")
 
 

@@ -7,6 +7,7 @@ missing from it, so editing one answer from the summary asks only that question 
 from __future__ import annotations
 
 import re
+import zlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
@@ -83,6 +84,31 @@ def to_new_report(draft: dict[str, Any], reporter: str) -> NewReport:
     )
 
 
+def noticed(draft: dict[str, Any], warning: str | None) -> str | None:
+    """The same warning twice in a row is numbered, so the panel visibly changes and the
+    reporter sees that their message was read (Telegram refuses an edit that changes nothing)."""
+    if warning is None:
+        draft.pop("warned", None)
+        return None
+    digest = zlib.crc32(warning.encode())  # not the text: it may quote what the reporter typed
+    last, times = draft.get("warned") or (None, 0)
+    times = times + 1 if last == digest else 1
+    draft["warned"] = [digest, times]
+    return warning if times == 1 else f"{warning} ({times}×)"
+
+
+def is_report(raw_state: str | None) -> bool:
+    return raw_state is not None and raw_state.startswith(f"{ReportForm.__full_group_name__}:")
+
+
+async def close_report(bot: Bot, chat_id: int, state: FSMContext, raw_state: str | None, text: str) -> None:
+    if not is_report(raw_state):
+        return
+    panel = (await state.get_data()).get("panel")
+    if panel is not None:
+        await show(bot, chat_id, panel, text, None)
+
+
 @dataclass
 class ReportConversation:
     """One reporter's report in progress: its draft, its panel, and how to show the next question."""
@@ -101,41 +127,44 @@ class ReportConversation:
         return await self.state.get_data()
 
     async def start(self) -> None:
+        await self.close(_("This report was replaced by a new one. Nothing was sent."))
         draft = new_draft()
-        await self.state.set_state(ReportForm.kind)
-        self.raw_state = ReportForm.kind.state
-        await self.state.set_data(draft)
         draft["panel"] = await show(self.bot, self.chat_id, None, *views.kind_panel(draft))
-        await self.state.set_data(draft)
+        await self.keep(ReportForm.kind, draft)
+
+    async def close(self, text: str) -> None:
+        """An open report's panel says it is over, so its buttons are not left asking."""
+        await close_report(self.bot, self.chat_id, self.state, self.raw_state, text)
 
     async def advance(self, draft: dict[str, Any], *, warning: str | None = None) -> None:
         """Ask whatever the draft still lacks, or show the summary."""
-        step = next_step(draft)
-        if self.raw_state != step.state:
-            await self.state.set_state(step)
-            self.raw_state = step.state
-        await self.ask(step, draft, warning=warning)
+        await self.ask(next_step(draft), draft, warning=warning)
 
     async def ask(
         self, step: State, draft: dict[str, Any], *, warning: str | None = None, suggestions: Sequence[City] = ()
     ) -> None:
-        text, markup = self.render(step, draft, warning, list(suggestions))
-        # Kept before Telegram is asked: an answer is not lost if the edit cannot go out now.
+        text, markup = self.render(step, draft, noticed(draft, warning), list(suggestions))
+        # The step is kept only once the reporter can see its question: if Telegram cannot show
+        # it, the panel still asks the previous one, and the state still expects that answer.
+        draft["panel"] = await show(self.bot, self.chat_id, draft.get("panel"), text, markup)
+        await self.keep(step, draft)
+
+    async def keep(self, step: State, draft: dict[str, Any]) -> None:
+        if self.raw_state != step.state:
+            await self.state.set_state(step)
+            self.raw_state = step.state
         await self.state.set_data(draft)
-        panel = await show(self.bot, self.chat_id, draft.get("panel"), text, markup)
-        if panel != draft.get("panel"):
-            draft["panel"] = panel
-            await self.state.set_data(draft)
 
     async def reprompt(self, warning: str, *, suggestions: Sequence[City] = ()) -> None:
         draft = await self.draft()
         await self.ask(next_step(draft), draft, warning=warning, suggestions=suggestions)
 
-    async def finish(self, text: str) -> None:
-        draft = await self.draft()
+    async def finish(self, draft: dict[str, Any], text: str, *, receipt: dict[str, str] | None = None) -> None:
+        """The panel's last word; a receipt stays, so a second tap on Confirm can repeat it."""
         await show(self.bot, self.chat_id, draft.get("panel"), text, None)
-        await self.state.clear()
+        await self.state.set_state(None)
         self.raw_state = None
+        await self.state.set_data(receipt or {})
 
     # -- what each step shows ---------------------------------------------------------
 

@@ -20,10 +20,11 @@ from aiogram.utils.i18n import gettext as _
 
 from bot.guards import MemorySeenUpdates, MemoryThrottle, SeenUpdates, Throttle
 from bot.i18n import ReporterLocale, load_i18n
-from bot.middlewares import Pseudonymize, SkipRedelivered, ThrottleReporter
+from bot.middlewares import AnswerEveryTap, PrivateChatsOnly, Pseudonymize, SkipRedelivered, ThrottleReporter
 from bot.prefs import MemoryPreferences, Preferences
 from bot.routers import basics, checkpoints, fallback, forget, report
 from bot.routers.checkpoints import NearbyCheckpoints
+from bot.conversation import is_report
 from domain.application import Svodka
 from domain.model import utc_now
 from domain.places import Gazetteer
@@ -60,27 +61,33 @@ def build_dispatcher(
         nearby_checkpoints=ports.nearby_checkpoints,
         clock=ports.clock,
     )
+    dp.update.outer_middleware(PrivateChatsOnly(i18n))
     dp.update.outer_middleware(SkipRedelivered(ports.seen))
     dp.update.outer_middleware(Pseudonymize(ports.pseudonymize))
     ReporterLocale(i18n, ports.prefs).setup(dp)
+    dp.callback_query.outer_middleware(AnswerEveryTap())
     throttle = ThrottleReporter(ports.throttle)
     dp.message.outer_middleware(throttle)
     dp.callback_query.outer_middleware(throttle)
     dp.include_routers(*(m.router.build() for m in (basics, forget, checkpoints, report, fallback)))
 
     @dp.errors()
-    async def apologise(event: ErrorEvent) -> None:
+    async def apologise(event: ErrorEvent, raw_state: str | None = None) -> None:
         """A bug must not show the reporter a traceback, nor log their data: the type is enough.
 
         Said in the reporter's language: ReporterLocale wraps this handler too, so the locale in
         effect is the one chosen with /lang (or Telegram's, if their preferences can't be read).
+        It promises kept answers only when a report is open, the one state where that is true.
         """
         log.error("update failed", extra={"error": type(event.exception).__name__})
         update = event.update
         message = update.message or (update.callback_query.message if update.callback_query else None)
         if message is None or message.bot is None:
             return
-        text = _("Something went wrong on our side. Please try again; your answers so far are kept.")
+        if is_report(raw_state):
+            text = _("Something went wrong on our side. Please try again; your answers so far are kept.")
+        else:
+            text = _("Something went wrong on our side. Please try again.")
         try:
             await message.bot.send_message(message.chat.id, text)
         except Exception:

@@ -1,24 +1,59 @@
-"""Middlewares: skip redelivered updates, turn the Telegram user into a pseudonym, throttle floods."""
+"""Middlewares: private chats only, skip redelivered updates, turn the Telegram user into a
+pseudonym, answer every tap exactly once, throttle floods."""
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
 
 from aiogram import BaseMiddleware, Bot
 from aiogram.client.session.middlewares.base import BaseRequestMiddleware, NextRequestMiddlewareType
-from aiogram.exceptions import TelegramRetryAfter
 from aiogram.methods import TelegramMethod
 from aiogram.methods.base import Response, TelegramType
 from aiogram.types import CallbackQuery, Message, TelegramObject, Update
+from aiogram.utils.i18n import I18n
 from aiogram.utils.i18n import gettext as _
 
 from bot.guards import SeenUpdates, Throttle
+from bot.i18n import language_of
 
 log = logging.getLogger("svodka.bot")
 Handler = Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]]
+
+
+def is_command(message: Message) -> bool:
+    """Telegram marks a command it sees at the start of a text; anything else is an answer."""
+    return any(e.type == "bot_command" and e.offset == 0 for e in message.entities or ())
+
+
+def is_answer(message: Message) -> bool:
+    """A command is never an answer to the question a panel asks."""
+    return not is_command(message)
+
+
+class PrivateChatsOnly(BaseMiddleware):
+    """In a group, a report would be read by everyone, and chatter is not meant for the bot: a
+    command gets one line pointing to the private chat, anything else silence, and nothing is kept."""
+
+    def __init__(self, i18n: I18n) -> None:
+        self.i18n = i18n
+
+    async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
+        assert isinstance(event, Update)
+        chat = data.get("event_chat")
+        if chat is None or chat.type == "private":
+            return await handler(event, data)
+        bot: Bot = data["bot"]
+        if event.message is not None and is_command(event.message):
+            me = await bot.me()
+            link = f"https://t.me/{me.username}?start=report"
+            with self.i18n.context(), self.i18n.use_locale(language_of(data.get("event_from_user"))):
+                text = _("I work only in a private chat, so that nobody else sees your report: {link}").format(link=link)
+            await event.message.answer(text)
+        elif event.callback_query is not None:
+            await event.callback_query.answer()
+        return None
 
 
 class SkipRedelivered(BaseMiddleware):
@@ -55,6 +90,36 @@ class Pseudonymize(BaseMiddleware):
         return await handler(event, data)
 
 
+class Tap:
+    """A button press, answered exactly once: a handler answers it as soon as it knows what to say
+    (before the panel is edited, which may have to queue), and whatever is left unanswered, by a
+    handler that returned early or raised, is answered when the update is done."""
+
+    def __init__(self, query: CallbackQuery) -> None:
+        self.query = query
+        self.answered = False
+
+    async def answer(self, text: str | None = None, *, alert: bool = False) -> None:
+        if self.answered:
+            return
+        self.answered = True
+        await self.query.answer(text, show_alert=alert or None)
+
+
+class AnswerEveryTap(BaseMiddleware):
+    async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
+        assert isinstance(event, CallbackQuery)
+        tap = data["tap"] = Tap(event)
+        try:
+            return await handler(event, data)
+        finally:
+            if not tap.answered:
+                try:
+                    await tap.answer()
+                except Exception as error:  # noqa: BLE001 - the update's own outcome matters more
+                    log.warning("tap not answered", extra={"error": type(error).__name__})
+
+
 class ThrottleReporter(BaseMiddleware):
     """Over the limit: one polite warning per window, then silence until the window ends."""
 
@@ -68,36 +133,11 @@ class ThrottleReporter(BaseMiddleware):
         if count == self.throttle.limit + 1:
             text = _("You are sending messages too fast. Please wait a minute, then carry on.")
             if isinstance(event, CallbackQuery):
-                await event.answer(text, show_alert=True)
+                await data["tap"].answer(text, alert=True)
             elif isinstance(event, Message):
                 await event.answer(text)
-        elif isinstance(event, CallbackQuery):
-            # Silence, but stop the button's spinner; answering costs nothing against the send cap.
-            await event.answer()
+        # Otherwise silence; AnswerEveryTap still stops a button's spinner.
         return None
-
-
-class RetryAfter(BaseRequestMiddleware):
-    """A 429 from Telegram is waited out and the call repeated, never dropped."""
-
-    def __init__(self, attempts: int = 5) -> None:
-        self.attempts = attempts
-
-    async def __call__(
-        self, make_request: NextRequestMiddlewareType[TelegramType], bot: Bot, method: TelegramMethod[TelegramType]
-    ) -> Response[TelegramType]:
-        for attempt in range(1, self.attempts + 1):
-            try:
-                return await make_request(bot, method)
-            except TelegramRetryAfter as error:
-                if attempt == self.attempts:
-                    raise
-                log.warning(
-                    "Telegram asked to slow down",
-                    extra={"method": method.__api_method__, "retry_after": error.retry_after},
-                )
-                await asyncio.sleep(error.retry_after)
-        raise AssertionError("unreachable")
 
 
 class KeepResponseTypes(BaseRequestMiddleware):

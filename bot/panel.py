@@ -13,7 +13,7 @@ from typing import Any, ClassVar
 from aiogram import Bot
 from aiogram.exceptions import TelegramBadRequest
 from aiogram.methods import EditMessageText, SendMessage
-from aiogram.types import CallbackQuery, InlineKeyboardMarkup
+from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from pydantic import BaseModel
 
 # A keyboard as aiogram's object, or as the JSON the Bot API takes for reply_markup.
@@ -39,19 +39,24 @@ class _EditPanel(EditMessageText):
 async def show(bot: Bot, chat_id: int, panel: int | None, text: str, markup: Markup = None) -> int:
     """Edit the panel, or send a new one when there is none or it can no longer be edited.
 
-    Returns the panel's message id, which the caller keeps in the conversation state.
+    Returns the panel's message id, which the caller keeps in the conversation state. (An edit
+    that changes nothing succeeds: bot/outgoing.py.)
     """
     if panel is not None:
         try:
             await bot(_EditPanel(text=text, chat_id=chat_id, message_id=panel, reply_markup=markup))
             return panel
-        except TelegramBadRequest as error:
-            if "not modified" in error.message:
-                return panel  # the reprompt already shows: nothing to change
+        except TelegramBadRequest:
+            pass  # deleted, or too old to edit: a new panel takes its place
     sent = await bot(_SendPanel(chat_id=chat_id, text=text, reply_markup=markup))
     return sent.message_id
 
 
-def panel_of(callback: CallbackQuery) -> int | None:
+async def show_instead(callback: CallbackQuery, text: str) -> None:
+    """Put `text` in place of the tapped message; a tap on a message too old or deleted (Telegram
+    sends it inaccessible: date 0, nothing to edit) gets it in a new message."""
     message = callback.message
-    return message.message_id if message is not None else None
+    if message is None or callback.bot is None:
+        return
+    tapped = message.message_id if isinstance(message, Message) else None
+    await show(callback.bot, message.chat.id, tapped, text)

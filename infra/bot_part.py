@@ -26,7 +26,8 @@ from redis.asyncio import Redis
 
 from bot.dispatcher import BotPorts, build_dispatcher
 from bot.guards import MemorySeenUpdates, MemoryThrottle, RedisSeenUpdates, RedisThrottle, SeenUpdates, Throttle
-from bot.middlewares import KeepResponseTypes, RetryAfter
+from bot.middlewares import KeepResponseTypes
+from bot.outgoing import FloodControl, UnchangedEditIsShown
 from bot.prefs import MemoryPreferences, Preferences, RedisPreferences
 from bot.routers.checkpoints import Checkpoint
 from bot.storage import PseudonymousKeyBuilder, conversation_storage
@@ -43,10 +44,11 @@ log = logging.getLogger("svodka.bot")
 NEARBY_KM = 25.0
 
 
-def make_bot(token: str, api_url: str) -> Bot:
+def make_bot(token: str, api_url: str, flood: FloodControl | None = None) -> Bot:
     session = AiohttpSession(api=TelegramAPIServer.from_base(api_url))
     session.middleware(KeepResponseTypes())
-    session.middleware(RetryAfter())
+    session.middleware(UnchangedEditIsShown())
+    session.middleware(flood or FloodControl())
     return Bot(token, session=session)
 
 
@@ -181,13 +183,32 @@ async def bot(svc: Services) -> None:
         else:
             await reachable(lambda: telegram.delete_webhook(drop_pending_updates=False))
             log.info("bot polling", extra={"api": urlparse(settings.telegram_api_url).hostname})
-            await wiring.dispatcher.start_polling(telegram, handle_signals=False, close_bot_session=False)
+            await poll(wiring.dispatcher, telegram)
     finally:
         await telegram.session.close()
         await checkpoints.close()
         await wiring.dispatcher.storage.close()
         if redis is not None:
             await redis.aclose()
+
+
+async def poll(dp: Dispatcher, telegram: Bot, timeout: int = 10) -> None:
+    """Long-poll until cancelled, then stop the way aiogram means polling to stop: cancelling
+    start_polling itself leaves its fetch running until the session closes under it, which
+    logged "Failed to fetch updates ... Server disconnected" as an ERROR at every clean stop."""
+    polling = asyncio.create_task(
+        dp.start_polling(telegram, handle_signals=False, close_bot_session=False, polling_timeout=timeout)
+    )
+    try:
+        await asyncio.shield(polling)
+    except asyncio.CancelledError:
+        if not polling.done():
+            try:
+                await dp.stop_polling()
+            except RuntimeError:  # cancelled before polling began: nothing is fetching yet
+                polling.cancel()
+            await asyncio.gather(polling, return_exceptions=True)
+        raise
 
 
 class WebhookHandler(SimpleRequestHandler):

@@ -13,7 +13,8 @@ from aiogram.utils.i18n import gettext as _
 
 from bot.callbacks import Language
 from bot.i18n import LANGUAGES
-from bot.panel import show
+from bot.middlewares import Tap
+from bot.panel import show, show_instead
 from bot.prefs import Preferences
 from bot.routing import Handlers
 
@@ -90,14 +91,12 @@ async def choose_language(message: Message) -> None:
 
 @router.callback_query(Language.filter())
 async def set_language(
-    cb: CallbackQuery, callback_data: Language, reporter: str, prefs: Preferences, i18n: I18n
+    cb: CallbackQuery, callback_data: Language, reporter: str, prefs: Preferences, i18n: I18n, tap: Tap
 ) -> None:
+    await tap.answer()
     if callback_data.code not in LANGUAGES:
-        await cb.answer()
         return
     await prefs.update(reporter, lang=callback_data.code)
     with i18n.use_locale(callback_data.code):
         text = _("Language set: English. Send /report to report.")
-    if cb.message is not None:
-        await cb.message.edit_text(text)
-    await cb.answer()
+    await show_instead(cb, text)

@@ -16,6 +16,8 @@ from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMar
 from aiogram.utils.i18n import gettext as _
 
 from bot.callbacks import CheckpointVote
+from bot.conversation import close_report
+from bot.middlewares import Tap, is_answer
 from bot.panel import show
 from bot.routing import Handlers
 from bot.states import CheckpointSearch
@@ -45,7 +47,12 @@ NearbyCheckpoints = Callable[[float, float], Awaitable[Sequence[Checkpoint]]]
 
 
 @router.message(Command("checkpoints"))
-async def ask_where(message: Message, state: FSMContext) -> None:
+async def ask_where(message: Message, state: FSMContext, raw_state: str | None) -> None:
+    assert message.bot is not None
+    await close_report(
+        message.bot, message.chat.id, state, raw_state,
+        _("This report was closed when you opened /checkpoints. Nothing was sent; send /report to start again."),
+    )
     await state.set_state(CheckpointSearch.place)
     sent = await message.answer(_("Where? Send your location (📎 → Location) or type a city."))
     await state.set_data({"panel": sent.message_id})
@@ -65,7 +72,7 @@ async def near_location(
     await _list(message, state, lat, lon, gazetteer, nearby_checkpoints)
 
 
-@router.message(CheckpointSearch.place, F.text)
+@router.message(CheckpointSearch.place, F.text, F.func(is_answer))
 async def in_city(
     message: Message, state: FSMContext, gazetteer: Gazetteer, nearby_checkpoints: NearbyCheckpoints
 ) -> None:
@@ -80,7 +87,7 @@ async def in_city(
     await _list(message, state, city.lat, city.lon, gazetteer, nearby_checkpoints)
 
 
-@router.message(CheckpointSearch.place)
+@router.message(CheckpointSearch.place, F.func(is_answer))
 async def place_expected(message: Message, state: FSMContext) -> None:
     await _reprompt(message, state, _("Please type the city, or send your location."))
 
@@ -142,16 +149,16 @@ async def _list(
 
 
 @router.callback_query(CheckpointVote.filter())
-async def vote(cb: CallbackQuery, callback_data: CheckpointVote, reporter: str, svodka: Svodka) -> None:
+async def vote(cb: CallbackQuery, callback_data: CheckpointVote, reporter: str, svodka: Svodka, tap: Tap) -> None:
     try:
         rid = UUID(hex=callback_data.id)
         change = svodka.confirm_checkpoint if callback_data.act == "still" else svodka.clear_checkpoint
         await asyncio.to_thread(change, rid, by=reporter)
     except (ValueError, DomainError):
-        await cb.answer(_("This checkpoint can no longer be updated."), show_alert=True)
+        await tap.answer(_("This checkpoint can no longer be updated."), alert=True)
         return
     except Exception as error:
         log.error("checkpoint vote not stored", extra={"error": type(error).__name__})
-        await cb.answer(_("Could not save that just now. Please try again in a minute."), show_alert=True)
+        await tap.answer(_("Could not save that just now. Please try again in a minute."), alert=True)
         return
-    await cb.answer(_("Thank you, noted."))
+    await tap.answer(_("Thank you, noted."))

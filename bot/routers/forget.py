@@ -11,9 +11,12 @@ from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMar
 from aiogram.utils.i18n import gettext as _
 
 from bot.callbacks import Forget
+from bot.middlewares import Tap
+from bot.panel import show_instead
 from bot.prefs import Preferences
 from bot.routing import Handlers
 from domain.application import Svodka
+from domain.errors import InvalidTransition
 
 log = logging.getLogger("svodka.bot")
 router = Handlers("forget")
@@ -38,21 +41,27 @@ async def ask(message: Message) -> None:
 
 @router.callback_query(Forget.filter())
 async def answer(
-    cb: CallbackQuery, callback_data: Forget, reporter: str, svodka: Svodka, prefs: Preferences, state: FSMContext
+    cb: CallbackQuery,
+    callback_data: Forget,
+    reporter: str,
+    svodka: Svodka,
+    prefs: Preferences,
+    state: FSMContext,
+    tap: Tap,
 ) -> None:
     if not callback_data.sure:
-        if cb.message is not None:
-            await cb.message.edit_text(_("Nothing was erased."))
-        await cb.answer()
+        await tap.answer()
+        await show_instead(cb, _("Nothing was erased."))
         return
     try:
         await asyncio.to_thread(svodka.forget_reporter, reporter, by="reporter")
+    except InvalidTransition:
+        pass  # forgotten before: the key is gone (the domain shreds it first); finish the rest
     except Exception as error:
         log.error("forget failed", extra={"error": type(error).__name__})
-        await cb.answer(_("Could not erase just now. Please try /forget again in a minute."), show_alert=True)
+        await tap.answer(_("Could not erase just now. Please try /forget again in a minute."), alert=True)
         return
+    await tap.answer()
     await prefs.forget(reporter)
     await state.clear()
-    if cb.message is not None:
-        await cb.message.edit_text(_("Done: your personal data is erased."))
-    await cb.answer()
+    await show_instead(cb, _("Done: your personal data is erased."))

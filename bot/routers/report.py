@@ -15,6 +15,7 @@ from aiogram.utils.i18n import gettext as _
 
 from bot.callbacks import ReportStep
 from bot.conversation import FORGET_FOR_EDIT, ReportConversation, parse_time, to_new_report
+from bot.middlewares import Tap, is_answer
 from bot.prefs import Preferences
 from bot.routing import Handlers
 from bot.states import ReportForm
@@ -50,10 +51,16 @@ def stale_text() -> str:
     return _("This button is from an old message. Send /report to start a new report.")
 
 
-async def _current(cb: CallbackQuery, tag: str, conv: ReportConversation) -> dict[str, Any] | None:
+def receipt_text(ref: str) -> str:
+    return _(
+        "✅ Thank you, your report is saved (reference {ref}). It counts as unverified until a moderator checks it."
+    ).format(ref=ref)
+
+
+async def _current(tap: Tap, tag: str, conv: ReportConversation) -> dict[str, Any] | None:
     draft = await conv.draft()
     if draft.get("tag") != tag:
-        await cb.answer(stale_text(), show_alert=True)
+        await tap.answer(stale_text(), alert=True)
         return None
     return draft
 
@@ -82,24 +89,27 @@ async def on_panel(
     reporter: str,
     svodka: Svodka,
     prefs: Preferences,
+    tap: Tap,
 ) -> None:
-    """A report panel button: check the draft's tag, apply the answer, ask the next question.
-    Cancel and Confirm are looked up here too, so a tap's payload is parsed once."""
-    if callback_data.act == "cancel":
-        await cancel(cb, callback_data, conv)
-        return
-    if callback_data.act == "confirm" and raw_state == ReportForm.summary.state:
-        await confirm(cb, callback_data, conv, reporter, svodka, prefs)
-        return
-    apply = PANEL.get((callback_data.act, raw_state))
-    draft = await _current(cb, callback_data.tag, conv)
+    """A report panel button: check the draft's tag, answer the tap, apply the answer, ask the
+    next question. Cancel and Confirm are looked up here too, so a tap's payload is parsed once.
+    The tap is answered before the panel is edited: an edit may have to queue (bot/outgoing.py)."""
+    draft = await _current(tap, callback_data.tag, conv)
     if draft is None:
         return
-    if apply is None or apply(draft, callback_data.val, conv) is False:
-        await cb.answer(stale_text(), show_alert=True)
+    if callback_data.act == "cancel":
+        await tap.answer()
+        await conv.finish(draft, _("Report cancelled. Nothing was sent."))
         return
+    if callback_data.act == "confirm" and raw_state == ReportForm.summary.state:
+        await confirm(tap, draft, conv, reporter, svodka, prefs)
+        return
+    apply = PANEL.get((callback_data.act, raw_state))
+    if apply is None or apply(draft, callback_data.val, conv) is False:
+        await tap.answer(stale_text(), alert=True)
+        return
+    await tap.answer()
     await conv.advance(draft)
-    await cb.answer()
 
 
 # -- starting and leaving ---------------------------------------------------------------
@@ -108,13 +118,6 @@ async def on_panel(
 @router.message(Command("report"))
 async def start(message: Message, conv: ReportConversation) -> None:
     await conv.start()
-
-
-async def cancel(cb: CallbackQuery, callback_data: ReportStep, conv: ReportConversation) -> None:
-    if await _current(cb, callback_data.tag, conv) is None:
-        return
-    await conv.finish(_("Report cancelled. Nothing was sent."))
-    await cb.answer()
 
 
 # -- 1. kind ------------------------------------------------------------------------------
@@ -133,7 +136,7 @@ def chose_kind(draft: dict[str, Any], value: str, conv: ReportConversation) -> b
 # -- 2. place -------------------------------------------------------------------------------
 
 
-@router.message(ReportForm.place, F.text)
+@router.message(ReportForm.place, F.text, F.func(is_answer))
 async def typed_city(message: Message, conv: ReportConversation) -> None:
     text = message.text or ""
     city = conv.gazetteer.city(text) if len(text) <= 100 else None
@@ -201,7 +204,7 @@ def back_to_when(draft: dict[str, Any], value: str, conv: ReportConversation) ->
     return True
 
 
-@router.message(ReportForm.when_time, F.text)
+@router.message(ReportForm.when_time, F.text, F.func(is_answer))
 async def typed_time(message: Message, conv: ReportConversation) -> None:
     at = parse_time(message.text or "")
     if at is None:
@@ -228,7 +231,7 @@ def chose_count(draft: dict[str, Any], value: str, conv: ReportConversation) -> 
     return True
 
 
-@router.message(ReportForm.count, F.text)
+@router.message(ReportForm.count, F.text, F.func(is_answer))
 async def typed_count(message: Message, conv: ReportConversation) -> None:
     text = (message.text or "").strip()
     if not text.isdecimal() or len(text) > 6:
@@ -248,7 +251,7 @@ async def typed_count(message: Message, conv: ReportConversation) -> None:
 # -- 5. description ------------------------------------------------------------------------------
 
 
-@router.message(ReportForm.description, F.text)
+@router.message(ReportForm.description, F.text, F.func(is_answer))
 async def typed_description(message: Message, conv: ReportConversation) -> None:
     text = (message.text or "").strip()
     if len(text) > MAX_DESCRIPTION:
@@ -282,45 +285,38 @@ def edit(draft: dict[str, Any], value: str, conv: ReportConversation) -> bool:
 
 
 async def confirm(
-    cb: CallbackQuery,
-    callback_data: ReportStep,
+    tap: Tap,
+    draft: dict[str, Any],
     conv: ReportConversation,
     reporter: str,
     svodka: Svodka,
     prefs: Preferences,
 ) -> None:
-    draft = await _current(cb, callback_data.tag, conv)
-    if draft is None:
-        return
     try:
         # The domain is synchronous; a slow database must not freeze every other reporter.
         submission = await asyncio.to_thread(svodka.submit, to_new_report(draft, reporter))
     except IdempotencyConflict:
-        await conv.finish(_("This report was already sent."))
-        await cb.answer()
+        await tap.answer()
+        await conv.finish(draft, _("This report was already sent."))
         return
     except DomainError as error:
+        await tap.answer()
         await _refused(draft, error, conv)
-        await cb.answer()
         return
     except Exception as error:  # the store is down or slow: keep the draft so nothing is lost
         log.error("report not stored", extra={"error": type(error).__name__})
+        await tap.answer()
         await conv.ask(
             ReportForm.summary,
             draft,
             warning=_("Could not send it just now. Your answers are kept: press Confirm again in a minute."),
         )
-        await cb.answer()
         return
+    await tap.answer(_("Sent"))
     if draft.get("city"):
         await prefs.update(reporter, last_city=draft["city"])
     ref = submission.id.hex[:8].upper()
-    await conv.finish(
-        _("✅ Thank you, your report is saved (reference {ref}). It counts as unverified until a moderator checks it.").format(
-            ref=ref
-        )
-    )
-    await cb.answer(_("Sent"))
+    await conv.finish(draft, receipt_text(ref), receipt={"receipt": draft["tag"], "ref": ref})
 
 
 async def _refused(draft: dict[str, Any], error: DomainError, conv: ReportConversation) -> None:
@@ -347,7 +343,7 @@ def _expect(state: State | ReportForm, warning: Callable[[], str]) -> None:
     async def reprompt(message: Message, conv: ReportConversation) -> None:
         await conv.reprompt(warning())
 
-    router.message(state)(reprompt)
+    router.message(state, F.func(is_answer))(reprompt)
 
 
 # Registered after the handlers above, so these catch only what those did not take.
@@ -362,5 +358,10 @@ router.callback_query(ReportStep.filter(), ReportForm())(on_panel)
 
 
 @router.callback_query(ReportStep.filter())
-async def stale(cb: CallbackQuery) -> None:
-    await cb.answer(stale_text(), show_alert=True)
+async def stale(cb: CallbackQuery, callback_data: ReportStep, conv: ReportConversation, tap: Tap) -> None:
+    """No report open: a second tap on a Confirm that went through gets its receipt again."""
+    kept = await conv.draft() if callback_data.act == "confirm" else {}
+    if kept.get("receipt") == callback_data.tag:
+        await tap.answer(receipt_text(kept["ref"]), alert=True)
+    else:
+        await tap.answer(stale_text(), alert=True)

@@ -12,6 +12,7 @@ import uuid
 import pytest
 from redis.asyncio import Redis
 
+from bot.outgoing import FloodControl
 from bot.views import COUNT_BUTTONS
 from domain.report import Report
 from infra.bootstrap import build_application
@@ -59,9 +60,14 @@ def read_model() -> FakeReadModel:
     return FakeReadModel()
 
 
+def unlimited() -> FloodControl:
+    """Tests drive one chat far faster than a person; the flood limits have tests of their own."""
+    return FloodControl(per_second=10_000, burst=1_000, per_chat_per_second=10_000, chat_burst=1_000)
+
+
 @pytest.fixture
 async def bot(tg):
-    telegram = make_bot(TOKEN, tg.url)
+    telegram = make_bot(TOKEN, tg.url, unlimited())
     yield telegram
     await telegram.session.close()
 
@@ -123,9 +129,12 @@ class PollingHarness(Harness):
 
         def replied(calls: list[Any]) -> bool:
             new = calls[seen:]
-            if callback is not None:  # report handlers answer a button last
-                return any(c.method == "answerCallbackQuery" and c.params["callback_query_id"] == callback for c in new)
-            return any(int(c.params.get("chat_id", 0)) == self.user.id for c in new)
+            to_chat = any(int(c.params.get("chat_id", 0)) == self.user.id for c in new)
+            if callback is None:
+                return to_chat
+            # A tap is answered first, then its panel is edited, unless the answer said it all.
+            answers = [c for c in new if c.method == "answerCallbackQuery" and c.params["callback_query_id"] == callback]
+            return bool(answers) and (to_chat or bool(answers[0].params.get("show_alert")))
 
         await self.tg.wait_for(replied)
 

@@ -1,6 +1,11 @@
 """A small Bot API server on 127.0.0.1 for tests and benchmarks: it queues updates for
 getUpdates, answers the methods svodka's bot calls, and records every call.
 
+It is as strict as Telegram where the bot could trip: an edit that changes nothing is refused
+("message is not modified"), and with `limits` set it enforces the flood limits (about 30
+messages a second overall, 1 a second per chat with short bursts) with 429 `retry_after`
+answers in Telegram's format; `refuse_share` answers a share of calls with 429 at random.
+
 Real aiogram talks to it over real HTTP (`TelegramAPIServer.from_base`), so nothing of
 svodka's own code is mocked.
 """
@@ -10,6 +15,8 @@ from __future__ import annotations
 import asyncio
 import itertools
 import json
+import math
+import random
 import time
 from collections import defaultdict
 from collections.abc import Callable
@@ -37,8 +44,45 @@ class Fault:
     parameters: dict[str, Any] | None = None
 
 
+# Calls Telegram does not count against a bot's message limits.
+UNLIMITED = {"getUpdates", "getMe", "answerCallbackQuery", "deleteWebhook", "setWebhook", "close", "logOut"}
+NOT_MODIFIED = (
+    "Bad Request: message is not modified: specified new message content and reply markup are exactly "
+    "the same as a current content and reply markup of the message"
+)
+
+
+@dataclass
+class Bucket:
+    """Telegram's limit as a token bucket: `rate` a second, up to `burst` at once."""
+
+    rate: float
+    burst: float
+    tokens: float = -1.0
+    at: float = 0.0
+
+    def take(self, now: float) -> float:
+        """0 if the call passes, else the whole seconds to wait (Telegram's retry_after)."""
+        if self.tokens < 0:
+            self.tokens, self.at = self.burst, now
+        self.tokens = min(self.burst, self.tokens + (now - self.at) * self.rate)
+        self.at = now
+        if self.tokens >= 1:
+            self.tokens -= 1
+            return 0
+        return max(1, math.ceil((1 - self.tokens) / self.rate))
+
+
+@dataclass
+class FloodLimits:
+    per_second: float = 30
+    burst: float = 30
+    per_chat_per_second: float = 1
+    chat_burst: float = 3
+
+
 class FakeTelegram:
-    def __init__(self) -> None:
+    def __init__(self, limits: FloodLimits | None = None) -> None:
         self.calls: list[Call] = []
         self._by_chat: dict[int, list[Call]] = defaultdict(list)
         # Called with every recorded call; the benchmark's users wait on it instead of polling.
@@ -50,6 +94,15 @@ class FakeTelegram:
         self._changed = asyncio.Condition()
         self._runner: web.AppRunner | None = None
         self.url = ""
+        # What each message shows now, (chat, message id) -> (text, keyboard): an edit to the same is refused.
+        self.shown: dict[tuple[int, int], tuple[str, Any]] = {}
+        self.limits = limits
+        self._overall = Bucket(limits.per_second, limits.burst) if limits else None
+        self._per_chat: dict[int, Bucket] = {}
+        self.refused: list[Call] = []  # calls answered 429
+        self.share_refused = 0.0
+        self.share_retry_after = 1
+        self._random = random.Random(19)
 
     # -- server ------------------------------------------------------------------------
 
@@ -80,12 +133,14 @@ class FakeTelegram:
             return _ok(await self._get_updates(params))
         faults = self.faults.get(method)
         if faults:
-            fault = faults.pop(0)
-            body = {"ok": False, "error_code": fault.status, "description": fault.description}
-            if fault.parameters:
-                body["parameters"] = fault.parameters
-            return web.json_response(body, status=fault.status)
+            return _error(faults.pop(0))
         call = Call(method, params)
+        wait = self._flood_wait(method, params)
+        if wait:
+            self.refused.append(call)
+            return _error(Fault(429, f"Too Many Requests: retry after {wait}", {"retry_after": wait}))
+        if method == "editMessageText" and self._unchanged(params):
+            return _error(Fault(400, NOT_MODIFIED))
         async with self._changed:
             self.calls.append(call)
             if "chat_id" in params:
@@ -94,6 +149,36 @@ class FakeTelegram:
         if self.on_call is not None:
             self.on_call(call)
         return _ok(self._result(method, params))
+
+    def _flood_wait(self, method: str, params: dict[str, Any]) -> int:
+        if method in UNLIMITED:
+            return 0
+        if self.share_refused and self._random.random() < self.share_refused:
+            return self.share_retry_after
+        if self.limits is None or "chat_id" not in params:
+            return 0
+        now = time.monotonic()
+        chat = int(params["chat_id"])
+        bucket = self._per_chat.setdefault(chat, Bucket(self.limits.per_chat_per_second, self.limits.chat_burst))
+        assert self._overall is not None
+        # A call refused by either limit takes a token from neither, as a refused call sends nothing.
+        probe = Bucket(bucket.rate, bucket.burst, bucket.tokens, bucket.at)
+        wait = probe.take(now)
+        if wait:
+            return wait
+        wait = self._overall.take(now)
+        if wait:
+            return wait
+        bucket.take(now)
+        return 0
+
+    def _unchanged(self, params: dict[str, Any]) -> bool:
+        key = (int(params["chat_id"]), int(params["message_id"]))
+        return self.shown.get(key) == (params.get("text", ""), params.get("reply_markup") or None)
+
+    def refuse_share(self, share: float, retry_after: int = 1) -> None:
+        """Answer this share of limited calls with 429, at random (seeded), whatever the rate."""
+        self.share_refused, self.share_retry_after = share, retry_after
 
     def _result(self, method: str, params: dict[str, Any]) -> Any:
         if method == "getMe":
@@ -106,6 +191,7 @@ class FakeTelegram:
         return True
 
     def _message(self, chat: int, message_id: int, params: dict[str, Any]) -> dict[str, Any]:
+        self.shown[(chat, message_id)] = (params.get("text", ""), params.get("reply_markup") or None)
         message = {
             "message_id": message_id,
             "date": int(time.time()),
@@ -177,6 +263,13 @@ def _decode(key: str, value: Any) -> Any:
     return value
 
 
+def _error(fault: Fault) -> web.Response:
+    body: dict[str, Any] = {"ok": False, "error_code": fault.status, "description": fault.description}
+    if fault.parameters:
+        body["parameters"] = fault.parameters
+    return web.json_response(body, status=fault.status)
+
+
 def _ok(result: Any) -> web.Response:
     return web.json_response({"ok": True, "result": result})
 
@@ -191,7 +284,14 @@ class FakeUser:
     first_name: str = "Анна"
     username: str = "anna_reporter"
     language_code: str = "ru"
+    group: int | None = None  # writes in this group chat, not in a private chat with the bot
     _last_panel: int | None = field(default=None, repr=False)
+
+    @property
+    def chat(self) -> dict[str, Any]:
+        if self.group is not None:
+            return {"id": self.group, "type": "supergroup", "title": "Chat"}
+        return {"id": self.id, "type": "private", "first_name": self.first_name, "username": self.username}
 
     @property
     def user(self) -> dict[str, Any]:
@@ -207,7 +307,7 @@ class FakeUser:
         message = {
             "message_id": 10_000 + self.tg.new_update_id(),
             "date": int(time.time()),
-            "chat": {"id": self.id, "type": "private", "first_name": self.first_name, "username": self.username},
+            "chat": self.chat,
             "from": self.user,
             **content,
         }
@@ -250,21 +350,26 @@ class FakeUser:
         sends = self.tg.to_chat(self.id, "sendMessage")
         return sends.index(call) + 1  # message ids count from 1 per chat
 
-    def press(self, label: str | None = None, *, data: str | None = None, message_id: int | None = None) -> dict[str, Any]:
+    def press(
+        self,
+        label: str | None = None,
+        *,
+        data: str | None = None,
+        message_id: int | None = None,
+        inaccessible: bool = False,
+    ) -> dict[str, Any]:
+        """A tap; `inaccessible` as Telegram sends it for a message too old or deleted: date 0, no text."""
         if label is not None:
             message_id, data = self.button(label)
         assert data is not None and message_id is not None
+        message: dict[str, Any] = {"message_id": message_id, "date": 0, "chat": self.chat}
+        if not inaccessible:
+            message.update(date=int(time.time()), text="…", **{"from": BOT_USER})
         query = {
             "id": str(self.tg.new_update_id()),
             "from": self.user,
             "chat_instance": "ci",
             "data": data,
-            "message": {
-                "message_id": message_id,
-                "date": int(time.time()),
-                "chat": {"id": self.id, "type": "private"},
-                "from": BOT_USER,
-                "text": "…",
-            },
+            "message": message,
         }
         return {"callback_query": query}

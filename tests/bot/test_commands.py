@@ -126,3 +126,27 @@ async def test_unreadable_preferences_still_get_an_apology_in_telegrams_language
     await h.say("/report")
     await h.tap("Задержание")
     assert await h.say("Москва") == "У нас что-то пошло не так. Попробуйте ещё раз — ваши ответы сохранены."
+
+
+async def test_a_second_forget_finishes_the_whole_job(harness):
+    h = harness
+    await h.say("/forget")
+    assert "стёрты" in await h.tap("Да, стереть")
+    await h.say("/lang")
+    await h.tap("English")  # a preference kept again after the first erasure
+    await h.say("/forget")
+    assert "erased" in await h.tap("Yes, erase")  # not "could not erase", and the job is finished:
+    assert "Здравствуйте" in await h.say("/start")  # the language preference went too
+
+
+async def test_an_apology_outside_a_report_promises_no_kept_answers(harness, monkeypatch):
+    h = harness
+
+    async def down(*args, **kwargs):
+        raise ConnectionError("redis down")
+
+    monkeypatch.setattr(MemoryPreferences, "update", down)
+    await h.say("/lang")
+    assert await h.tap("English") == "У нас что-то пошло не так. Попробуйте ещё раз."
+    [answer] = h.tg.answers()
+    assert answer.params["callback_query_id"]  # the tap was answered all the same

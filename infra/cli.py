@@ -10,6 +10,7 @@ import typer
 from pydantic import ValidationError
 
 from infra.settings import Settings, load_settings
+from infra.backup_cli import backup_command, restore_command
 from infra.tokens_cli import tokens_cli
 
 cli = typer.Typer(
@@ -21,6 +22,8 @@ cli = typer.Typer(
 audit = typer.Typer(help="Export the event log and verify it independently.", no_args_is_help=True)
 cli.add_typer(audit, name="audit")
 cli.add_typer(tokens_cli, name="tokens")
+cli.command("backup")(backup_command)
+cli.command("restore")(restore_command)
 log = logging.getLogger("svodka")
 
 

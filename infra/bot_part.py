@@ -22,7 +22,7 @@ from aiogram.fsm.storage.redis import RedisEventIsolation
 from aiogram.types import Update
 from aiogram.webhook.aiohttp_server import SimpleRequestHandler, setup_application
 from aiohttp import web
-from redis.asyncio import Redis
+from redis.asyncio import BlockingConnectionPool, Redis
 
 from bot.dispatcher import BotPorts, build_dispatcher
 from bot.guards import MemorySeenUpdates, MemoryThrottle, RedisSeenUpdates, RedisThrottle, SeenUpdates, Throttle
@@ -50,6 +50,12 @@ def make_bot(token: str, api_url: str, flood: FloodControl | None = None) -> Bot
     session.middleware(UnchangedEditIsShown())
     session.middleware(flood or FloodControl())
     return Bot(token, session=session)
+
+
+def bot_redis(url: str, connections: int) -> Redis:
+    """A pool that makes an update wait for a free connection: redis-py's default pool raises
+    MaxConnectionsError past 100, which turned a surge of reporters into apologies."""
+    return Redis(connection_pool=BlockingConnectionPool.from_url(url, max_connections=connections, timeout=60))
 
 
 # Pseudonyms of recently active reporters, so an update costs a dict lookup rather than an HMAC.
@@ -171,7 +177,7 @@ async def bot(svc: Services) -> None:
     if problem:
         raise RuntimeError(problem)
     quiet_aiogram()
-    redis = Redis.from_url(settings.redis_url) if settings.redis_url else None
+    redis = bot_redis(settings.redis_url, settings.bot_redis_connections) if settings.redis_url else None
     checkpoints = ReadModelCheckpoints(svc.db, settings.checkpoint_ttl_minutes)
     wiring = wire(svc.app, svc.keys, checkpoints, redis)
     telegram = make_bot(settings.telegram_bot_token.get_secret_value(), settings.telegram_api_url)

@@ -48,6 +48,8 @@ class Settings(BaseSettings):
 
     telegram_bot_token: SecretStr | None = Field(None, validation_alias=_env("TELEGRAM_BOT_TOKEN"))
     telegram_api_url: str = Field(DEFAULT_TELEGRAM_API, validation_alias=_env("TELEGRAM_API_URL"))
+    # The bot's connections to Redis; past them an update waits for one rather than failing.
+    bot_redis_connections: int = Field(50, ge=1, le=10_000, validation_alias=_env("SVODKA_BOT_REDIS_CONNECTIONS"))
     webhook_url: str | None = Field(None, validation_alias=_env("WEBHOOK_URL"))
     webhook_secret: SecretStr | None = Field(None, validation_alias=_env("WEBHOOK_SECRET"))
     # Where the webhook listens locally; a reverse proxy forwards WEBHOOK_URL here.

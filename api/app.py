@@ -12,6 +12,7 @@ from api import audit, checkpoints, errors, export, health, intake, metrics, mod
 from api.cache import CachedReads
 from api.context import ApiConfig
 from api.dashboard import router as dashboard
+from api.gate import TokenGate
 from api.methodology import router as methodology
 from api.metrics import Metrics
 from api.middleware import BodyLimit, PublicCors, Telemetry
@@ -56,11 +57,14 @@ def create_app(config: ApiConfig) -> FastAPI:
     errors.install(app)
     # Routes are matched in order: intake first, as a surge of reports is the busiest routed traffic
     # (repeated public reads are answered before routing, by CachedReads).
-    for module in (intake, stats, checkpoints, regions, export, review, moderation, audit, health, metrics):
-        app.include_router(module.router)
+    routers = [m.router for m in (intake, stats, checkpoints, regions, export, review, moderation, audit, health,
+                                  metrics)]
+    for router in routers:
+        app.include_router(router)
     app.include_router(dashboard)  # the public page at /, with its two static files
     app.include_router(methodology)  # /methodology: what the figures count, and how to cite them
     # Added innermost first: CORS sees every answer, telemetry times everything below it.
+    app.add_middleware(TokenGate, api=app, routers=routers)  # before routing reads a body: see api/gate.py
     app.add_middleware(BodyLimit, limit=config.max_body_bytes)
     app.add_middleware(CachedReads, cache=lambda: getattr(getattr(app.state, "api", None), "cache", None))
     app.add_middleware(Telemetry, metrics=metrics_)

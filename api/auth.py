@@ -46,6 +46,10 @@ class Tokens:
         if principal is None:
             message = "A bearer token is required." if not token else "This token is not valid."
             raise ApiError(401, message, field="Authorization", headers=CHALLENGE)
+        return self.check_role(principal, role)
+
+    @staticmethod
+    def check_role(principal: Principal, role: Role) -> Principal:
         if principal.role != role:
             raise ApiError(403, f"This needs an {role} token." if role == "operator" else
                            f"This needs a {role} token.", field="Authorization")

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
+from typing import Any
 
 from domain.application import Svodka
 
@@ -33,7 +34,11 @@ class ApiConfig:
     # Keys the hashes of tokens and addresses in rate-limit keys; workers must share it.
     limit_key: bytes = b""
     intake_per_token: Limit = Limit(600, 60)  # a busy hotline enters ~10 reports a second
+    # Per client address, on every route that takes a token, checked before the token is.
     intake_per_address: Limit = Limit(1200, 60)
+    # Proxies whose X-Forwarded-For is believed (Settings.trusted_networks); none by default.
+    trusted_proxies: tuple[Any, ...] = ()
+    redis_max_connections: int = 32  # Settings.redis_max_connections
     max_body_bytes: int = 64 * 1024
     # How often the API looks up the projection position that keys its caches.
     position_refresh_seconds: float = 0.2

@@ -36,6 +36,7 @@ end
 return out
 """
 BATCH_MAX = 500
+BREAKER_SECONDS = 5.0  # how long a failed Redis is left alone before one batch tries it again
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,13 +72,23 @@ class RedisWindows:
     about a third of the API's CPU per report (bench/api_intake.py with Redis).
     """
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, *, max_connections: int = 32, cooldown: float = BREAKER_SECONDS) -> None:
         import redis.asyncio as redis
 
-        self._redis = redis.from_url(url, socket_timeout=1, socket_connect_timeout=1)
+        # A surge waits for a free connection instead of failing with MaxConnectionsError.
+        pool = redis.BlockingConnectionPool.from_url(
+            url, max_connections=max_connections, timeout=1, socket_timeout=1, socket_connect_timeout=1
+        )
+        self._redis = redis.Redis(connection_pool=pool)
         self._script = self._redis.register_script(_WINDOWS)
         self._fallback = MemoryWindows()
         self._warned = False
+        # Circuit breaker: after a failure Redis is left alone for `cooldown` seconds, then one
+        # batch tries it while the others keep to the fallback. A frozen Redis then costs one
+        # timeout per cooldown, not one (or two: address and token) per request.
+        self._cooldown = cooldown
+        self._open_until = 0.0
+        self._probing = False
         self._queued: list[tuple[str, Limit, asyncio.Future[Verdict]]] = []
         self._sending: set[asyncio.Task[None]] = set()
 
@@ -96,17 +107,32 @@ class RedisWindows:
             self._sending.add(task)
             task.add_done_callback(self._sending.discard)
 
+    def _redis_closed(self) -> bool:
+        """Whether this batch should skip Redis: the breaker is open, or another batch is probing."""
+        if self._probing or time.monotonic() < self._open_until:
+            return True
+        self._probing = self._open_until > 0  # half-open: this batch is the one that tries
+        return False
+
     async def _send(self, batch: list[tuple[str, Limit, asyncio.Future[Verdict]]]) -> None:
-        try:
-            counts = await self._script(keys=[key for key, _, _ in batch],
-                                        args=[int(limit.seconds * 1000) for _, limit, _ in batch])
-            verdicts = [Verdict(int(counts[2 * i]) <= limit.count, max(1, math.ceil(int(counts[2 * i + 1]) / 1000)))
-                        for i, (_, limit, _) in enumerate(batch)]
-            self._warned = False
-        except Exception as error:  # noqa: BLE001 - any Redis failure: keep limiting, per process
-            if not self._warned:
-                log.warning("rate limits fall back to per-process counters", extra={"error": type(error).__name__})
-                self._warned = True
+        verdicts: list[Verdict] | None = None
+        if not self._redis_closed():
+            try:
+                counts = await self._script(keys=[key for key, _, _ in batch],
+                                            args=[int(limit.seconds * 1000) for _, limit, _ in batch])
+                verdicts = [Verdict(int(counts[2 * i]) <= limit.count,
+                                    max(1, math.ceil(int(counts[2 * i + 1]) / 1000)))
+                            for i, (_, limit, _) in enumerate(batch)]
+                self._warned, self._open_until = False, 0.0
+            except Exception as error:  # noqa: BLE001 - any Redis failure: keep limiting, per process
+                self._open_until = time.monotonic() + self._cooldown
+                if not self._warned:
+                    log.warning("rate limits fall back to per-process counters",
+                                extra={"error": type(error).__name__})
+                    self._warned = True
+            finally:
+                self._probing = False
+        if verdicts is None:
             verdicts = [await self._fallback.hit(key, limit) for key, limit, _ in batch]
         for (_, _, waiting), verdict in zip(batch, verdicts, strict=True):
             if not waiting.done():  # its request may have been cancelled meanwhile
@@ -118,10 +144,10 @@ class RedisWindows:
 
 
 class RateLimiter:
-    def __init__(self, key: bytes, prefix: str, redis_url: str | None) -> None:
+    def __init__(self, key: bytes, prefix: str, redis_url: str | None, *, max_connections: int = 32) -> None:
         self._key = key or b"svodka rate limits"
         self._prefix = prefix
-        self._windows = RedisWindows(redis_url) if redis_url else MemoryWindows()
+        self._windows = RedisWindows(redis_url, max_connections=max_connections) if redis_url else MemoryWindows()
 
     def _name(self, scope: str, identity: str) -> str:
         digest = hmac.new(self._key, f"{scope}\x00{identity}".encode(), hashlib.sha256).hexdigest()[:32]

@@ -23,8 +23,9 @@ from api.metrics import Metrics
 log = logging.getLogger("svodka.api")
 
 
-async def send_error(send: Send, status: int, message: str, headers: list | None = None) -> None:
-    body = json.dumps({"error": {"message": message, "field": None}}).encode()
+async def send_error(send: Send, status: int, message: str, headers: list | None = None,
+                     field: str | None = None) -> None:
+    body = json.dumps({"error": {"message": message, "field": field}}).encode()
     await send({
         "type": "http.response.start",
         "status": status,

@@ -43,7 +43,8 @@ class ApiState:
             config=config,
             tokens=Tokens(config.operator_tokens, config.moderator_tokens, stored),
             metrics=metrics,
-            limiter=RateLimiter(config.limit_key, config.redis_prefix, config.redis_url),
+            limiter=RateLimiter(config.limit_key, config.redis_prefix, config.redis_url,
+                                max_connections=config.redis_max_connections),
             read_model=read_model,
             cache=RenderCache(read_model, max_age=config.cache_max_age_seconds),
             intake=GroupCommit(

@@ -42,6 +42,8 @@ def api_config(svc: Services) -> ApiConfig:
         # Derived, not random: every worker must hash a token to the same rate-limit key.
         limit_key=svc.keys.subkey("rate limits"),
         checkpoint_ttl=svc.settings.checkpoint_ttl,
+        trusted_proxies=svc.settings.trusted_networks,
+        redis_max_connections=svc.settings.redis_max_connections,
     )
 
 
@@ -77,7 +79,7 @@ def run_workers(settings: Settings, *, host: str, port: int, workers: int) -> No
         os.environ[MULTIPROCESS_DIR] = shared_metrics
         log.info("svodka API workers starting", extra={"host": host, "port": port, "workers": workers})
         uvicorn.run("infra.runner:worker_app", factory=True, host=host, port=port, workers=workers,
-                    log_config=None, access_log=False)
+                    log_config=None, access_log=False, proxy_headers=False)
     log.info("svodka stopped")
 
 
@@ -101,7 +103,9 @@ async def _run(svc: Services, parts: list[Part], host: str | None, port: int | N
         if port is not None:
             app = create_app(api_config(svc))
             log.info("svodka API listening", extra={"host": host, "port": port, "embedded_db": svc.db.embedded})
-            config = uvicorn.Config(app, host=host or "127.0.0.1", port=port, log_config=None, access_log=False)
+            # No proxy_headers: which X-Forwarded-For to believe is SVODKA_TRUSTED_PROXIES' (api/gate.py).
+            config = uvicorn.Config(app, host=host or "127.0.0.1", port=port, log_config=None, access_log=False,
+                                    proxy_headers=False)
             # uvicorn handles SIGINT/SIGTERM and returns; the other parts are then cancelled.
             await uvicorn.Server(config).serve()
         elif tasks:

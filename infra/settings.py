@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import binascii
 from datetime import timedelta
+from ipaddress import IPv4Network, IPv6Network, ip_network
 from pathlib import Path
 from typing import Literal
 
@@ -56,6 +57,11 @@ class Settings(BaseSettings):
     webhook_host: str = Field("127.0.0.1", validation_alias=_env("SVODKA_WEBHOOK_HOST"))
     webhook_port: int = Field(8081, ge=1, le=65535, validation_alias=_env("SVODKA_WEBHOOK_PORT"))
     redis_url: str | None = Field(None, validation_alias=_env("REDIS_URL"))
+    # The API's connections to Redis; past them a request waits for one rather than failing.
+    redis_max_connections: int = Field(32, ge=1, le=10_000, validation_alias=_env("SVODKA_REDIS_MAX_CONNECTIONS"))
+    # Reverse proxies whose X-Forwarded-For names the client (addresses or networks, comma
+    # separated). None by default: anyone could otherwise claim a fresh address per request.
+    trusted_proxies: str = Field("", validation_alias=_env("SVODKA_TRUSTED_PROXIES"))
 
     @field_validator("master_key")
     @classmethod
@@ -68,6 +74,12 @@ class Settings(BaseSettings):
             raise ValueError("SVODKA_MASTER_KEY must be base64 of 32 random bytes") from None
         if len(raw) != 32:
             raise ValueError(f"SVODKA_MASTER_KEY must decode to 32 bytes, not {len(raw)}")
+        return value
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _are_networks(cls, value: str) -> str:
+        parse_networks(value)
         return value
 
     @field_validator("secret")
@@ -94,12 +106,27 @@ class Settings(BaseSettings):
         return timedelta(minutes=self.checkpoint_ttl_minutes)
 
     @property
+    def trusted_networks(self) -> tuple[IPv4Network | IPv6Network, ...]:
+        return parse_networks(self.trusted_proxies)
+
+    @property
     def tokens_by_role(self) -> dict[str, dict[str, str]]:
         """token -> name, per role; parsed from `name:token,name:token`."""
         return {
             "operator": parse_tokens(self.operator_tokens, "SVODKA_OPERATOR_TOKENS"),
             "moderator": parse_tokens(self.moderator_tokens, "SVODKA_MODERATOR_TOKENS"),
         }
+
+
+def parse_networks(value: str) -> tuple[IPv4Network | IPv6Network, ...]:
+    networks = []
+    for part in value.split(","):
+        if part.strip():
+            try:
+                networks.append(ip_network(part.strip(), strict=False))
+            except ValueError:
+                raise ValueError(f"SVODKA_TRUSTED_PROXIES: {part.strip()!r} is not an address or network") from None
+    return tuple(networks)
 
 
 def parse_tokens(value: SecretStr | None, variable: str) -> dict[str, str]:

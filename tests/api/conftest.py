@@ -42,7 +42,7 @@ class Served:
         self.url = f"http://127.0.0.1:{self.port}"
         self.server = uvicorn.Server(uvicorn.Config(
             create_app(config), host="127.0.0.1", port=self.port, log_config=None, access_log=False,
-            lifespan="on",
+            lifespan="on", proxy_headers=False,  # as infra/runner.py runs it
         ))
         self.thread = threading.Thread(target=self.server.run, daemon=True)
         self.thread.start()

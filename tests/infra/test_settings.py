@@ -68,3 +68,11 @@ def test_tokens_parse_as_name_token_pairs():
 def test_secrets_never_show_in_repr():
     settings = Settings(secret="s" * 40, master_key=KEY, telegram_bot_token="123:ABC")
     assert "s" * 40 not in repr(settings) and KEY not in repr(settings) and "123:ABC" not in repr(settings)
+
+
+def test_trusted_proxies_are_addresses_or_networks_and_a_bad_one_is_named():
+    assert [str(n) for n in load_settings(trusted_proxies="10.0.0.5, 192.168.0.0/24").trusted_networks] == [
+        "10.0.0.5/32", "192.168.0.0/24"]
+    assert load_settings().trusted_networks == ()
+    with pytest.raises(ValueError, match="SVODKA_TRUSTED_PROXIES: 'proxy.local'"):
+        load_settings(trusted_proxies="proxy.local")

@@ -19,6 +19,7 @@ from api.review import ReportId
 from api.deps import Application, Moderator
 from api.errors import ERROR_RESPONSES, ApiError
 from domain.application import Svodka
+from domain.reporter import REFERENCE_PATTERN
 
 router = APIRouter(tags=["moderation"], responses=ERROR_RESPONSES)
 
@@ -109,9 +110,14 @@ async def duplicate(rid: ReportId, body: DuplicateIn, by: Moderator, app: Applic
                                                                   reason=body.reason, expected_version=seen))
 
 
+ReporterRef = Annotated[
+    str, Path(pattern=REFERENCE_PATTERN, description="The reporter's reference, as `reporter` on their reports.")
+]
+
+
 @router.post("/v1/reporters/{pseudonym}/block", response_model=BlockOut)
 async def block(
-    pseudonym: Annotated[str, Path(pattern=r"^[0-9a-f]{64}$", description="The reporter's pseudonym.")],
+    pseudonym: ReporterRef,
     body: BlockIn,
     moderator: Moderator,
     application: Application,
@@ -123,7 +129,7 @@ async def block(
 
 @router.post("/v1/reporters/{pseudonym}/forget", response_model=ForgetOut)
 async def forget(
-    pseudonym: Annotated[str, Path(pattern=r"^[0-9a-f]{64}$", description="The reporter's pseudonym.")],
+    pseudonym: ReporterRef,
     moderator: Moderator,
     application: Application,
 ) -> ForgetOut:
@@ -132,5 +138,5 @@ async def forget(
     For reporters who ask through the hotline rather than the bot's /forget. The event records
     the moderator's name and nothing about the request, which would itself be personal data.
     """
-    await run_in_threadpool(application.forget_reporter, pseudonym, by=f"moderator:{moderator.name}")
+    await run_in_threadpool(application.forget_reference, pseudonym, by=f"moderator:{moderator.name}")
     return ForgetOut(pseudonym=pseudonym, forgotten=True, decided_by=moderator.name)

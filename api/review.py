@@ -18,6 +18,7 @@ from api.deps import Application, Moderator, State
 from api.errors import ERROR_RESPONSES
 from api.params import IsoInstant
 from domain.application import ERASED, Svodka
+from domain.reporter import REFERENCE_PATTERN
 from projections import queries, schema
 
 router = APIRouter(tags=["moderation"], responses=ERROR_RESPONSES)
@@ -42,7 +43,7 @@ class QueueItemOut(BaseModel):
     submitted_at: datetime
     detained: int | None
     channel: str
-    reporter: str | None = Field(description="The reporter's pseudonym, never who they are.")
+    reporter: str | None = Field(description="The reporter's reference: random, never who they are.")
     reporter_blocked: bool
     reporter_reports_last_hour: int
     personal: Personal
@@ -139,7 +140,7 @@ async def signals(
     moderator: Moderator,
     state: State,
     since: Annotated[IsoInstant | None, Query(description="From this hour on (ISO 8601); default all.")] = None,
-    reporter: Annotated[str | None, Query(pattern=r"^[0-9a-f]{64}$", description="One pseudonym.")] = None,
+    reporter: Annotated[str | None, Query(pattern=REFERENCE_PATTERN, description="One reporter reference.")] = None,
     min_submitted: Annotated[int, Query(ge=1, le=1_000_000)] = 5,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
 ) -> SignalsOut:

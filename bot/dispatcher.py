@@ -58,6 +58,7 @@ def build_dispatcher(
         svodka=ports.svodka,
         gazetteer=ports.gazetteer,
         prefs=ports.prefs,
+        throttle=ports.throttle,
         nearby_checkpoints=ports.nearby_checkpoints,
         clock=ports.clock,
     )

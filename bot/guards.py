@@ -60,6 +60,8 @@ class Throttle(Protocol):
     limit: int
 
     async def hit(self, reporter: str) -> int: ...
+    async def forget(self, reporter: str) -> None:
+        """Drop the reporter's counters: after /forget no key computed from them is left."""
 
 
 class MemoryThrottle:
@@ -77,6 +79,9 @@ class MemoryThrottle:
             self._counts = {k: v for k, v in self._counts.items() if v[0] == window}
         return count
 
+    async def forget(self, reporter: str) -> None:
+        self._counts.pop(reporter, None)
+
 
 class RedisThrottle:
     def __init__(self, redis: Redis, limit: int = 30, window_seconds: int = 60, prefix: str = "svodka:bot") -> None:
@@ -86,11 +91,16 @@ class RedisThrottle:
         self.prefix = prefix
 
     async def hit(self, reporter: str) -> int:
-        window = int(time.time() // self.window)
-        digest = hashlib.sha256(reporter.encode()).hexdigest()[:32]
-        key = f"{self.prefix}:rate:{digest}:{window}"
+        key = self._key(reporter, int(time.time() // self.window))
         async with self.redis.pipeline(transaction=True) as pipe:
             pipe.incr(key)
             pipe.expire(key, self.window * 2)
             count, _ = await pipe.execute()
         return int(count)
+
+    async def forget(self, reporter: str) -> None:
+        window = int(time.time() // self.window)
+        await self.redis.delete(*(self._key(reporter, w) for w in (window - 1, window, window + 1)))
+
+    def _key(self, reporter: str, window: int) -> str:
+        return f"{self.prefix}:rate:{hashlib.sha256(reporter.encode()).hexdigest()[:32]}:{window}"

@@ -12,7 +12,14 @@ from eventsourcing.application import AggregateNotFoundError, Application
 from eventsourcing.persistence import IntegrityError
 from eventsourcing.utils import Environment
 
-from domain.errors import Conflict, DomainError, IdempotencyConflict, InvalidReport, ReportNotFound
+from domain.errors import (
+    Conflict,
+    DomainError,
+    IdempotencyConflict,
+    InvalidReport,
+    InvalidTransition,
+    ReportNotFound,
+)
 from domain.model import (
     Kind,
     check_description,
@@ -138,12 +145,13 @@ class Svodka(Application[UUID]):
         return outcomes  # type: ignore[return-value]
 
     def _build(self, rid: UUID, new: NewReport, facts: Facts) -> Report:
-        subject = new.reporter or f"report:{rid}"
+        reporter = self._reference(new.reporter, create=True)
+        subject = reporter or f"report:{rid}"
         return Report(
             id=rid,
             kind=facts.kind.value,
             channel=new.channel,
-            reporter=new.reporter,
+            reporter=reporter,
             region=facts.place.region,
             city=facts.place.city,
             occurred_at=facts.occurred_at,
@@ -195,7 +203,7 @@ class Svodka(Application[UUID]):
     def _check_same(self, report: Report, new: NewReport, facts: Facts) -> None:
         same = (
             report.kind is facts.kind
-            and report.reporter == new.reporter
+            and self._same_reporter(report.reporter, new.reporter)
             and report.region == facts.place.region
             and report.city == facts.place.city
             and report.occurred_at == facts.occurred_at
@@ -209,16 +217,31 @@ class Svodka(Application[UUID]):
                 "This reference was already used for a different report; use a new one."
             )
 
+    def _same_reporter(self, reference: str | None, pseudonym: str | None) -> bool:
+        """A forgotten reporter's retry cannot be told by reference any more; its id says it is theirs."""
+        now = self._reference(pseudonym, create=False)
+        if now is None and reference is not None and pseudonym is not None:
+            reporter = self.reporter(reference)
+            return reporter is not None and reporter.forgotten
+        return reference == now
+
     # -- reporters on their reports ------------------------------------------------
 
+    # `by` is the reporter's pseudonym; events keep their reference instead (see `_reference`).
+
     def confirm_checkpoint(self, rid: UUID, by: str | None) -> int:
-        return self._change(rid, None, lambda r: r.confirm(by=by))
+        voter = self._reference(by, create=True)
+        return self._change(rid, None, lambda r: r.confirm(by=voter))
 
     def clear_checkpoint(self, rid: UUID, by: str | None) -> int:
-        return self._change(rid, None, lambda r: r.clear(by=by))
+        voter = self._reference(by, create=True)
+        return self._change(rid, None, lambda r: r.clear(by=voter))
 
     def retract(self, rid: UUID, by: str | None) -> int:
-        return self._change(rid, None, lambda r: r.retract(by=by))
+        sender = self._reference(by, create=False)
+        if sender is None:
+            raise InvalidTransition("Only the person who sent a report can retract it.")
+        return self._change(rid, None, lambda r: r.retract(by=sender))
 
     def correct(
         self,
@@ -292,29 +315,60 @@ class Svodka(Application[UUID]):
         reason = (reason or "").strip() or None
         return self._change(rid, expected_version, lambda r: r.mark_duplicate(moderator, of, reason))
 
-    def block_reporter(self, pseudonym: str, *, moderator: str, reason: str) -> int:
-        reason = check_reason(reason)
-        return self._change_reporter(pseudonym, lambda r: r.block(moderator, reason))
+    # Moderators know a reporter only by the reference on their reports (`Report.reporter`).
 
-    def unblock_reporter(self, pseudonym: str, *, moderator: str, reason: str) -> int:
+    def block_reporter(self, reference: str, *, moderator: str, reason: str) -> int:
         reason = check_reason(reason)
-        return self._change_reporter(pseudonym, lambda r: r.unblock(moderator, reason))
+        return self._change_reporter(reference, lambda r: r.block(moderator, reason))
+
+    def unblock_reporter(self, reference: str, *, moderator: str, reason: str) -> int:
+        reason = check_reason(reason)
+        return self._change_reporter(reference, lambda r: r.unblock(moderator, reason))
+
+    def forget_reference(self, reference: str, *, by: str) -> int:
+        """Destroy the reporter's key first: privacy must not wait on the event being stored.
+
+        The key row is also the only link from their pseudonym to `reference`: once it is gone,
+        nothing stored tells whose reports these were, even to someone holding every key."""
+        self.vault.shred(reference)
+        return self._change_reporter(reference, lambda r: r.forget(by))
 
     def forget_reporter(self, pseudonym: str, *, by: str) -> int:
-        """Destroy the reporter's key first: privacy must not wait on the event being stored."""
-        self.vault.shred(pseudonym)
-        return self._change_reporter(pseudonym, lambda r: r.forget(by))
+        """"Forget me" from the reporter themselves; 0 when nothing was ever kept for them."""
+        reference = self._reference(pseudonym, create=False)
+        if reference is None:
+            return 0  # recording a Forgotten event would itself name the pseudonym
+        return self.forget_reference(reference, by=by)
+
+    def reporter_reference(self, pseudonym: str) -> str | None:
+        """The reference a reporter's events carry, while their key exists."""
+        return self._reference(pseudonym, create=False)
 
     # -- reads -------------------------------------------------------------------------
 
     def report(self, rid: UUID) -> Report:
         return self._get(rid)
 
-    def reporter(self, pseudonym: str) -> Reporter | None:
+    def reporter(self, reference: str) -> Reporter | None:
         try:
-            return self.repository.get(reporter_id(pseudonym))
+            return self.repository.get(reporter_id(reference))
         except AggregateNotFoundError:
             return None
+
+    def _reference(self, pseudonym: str | None, *, create: bool) -> str | None:
+        """What events and the read model call a reporter: a random subject held in their key row.
+
+        Reporters blocked or forgotten before references existed are named by their pseudonym in
+        their events (docs/THREAT_MODEL.md, "Reporters from before references"); they keep it, so
+        a block still holds."""
+        if pseudonym is None:
+            return None
+        found = self.vault.reference(pseudonym, create=False)
+        if found is None and self.reporter(pseudonym) is not None:
+            return pseudonym
+        if found is None and create:
+            found = self.vault.reference(pseudonym, create=True)
+        return found
 
     def personal_fields(self, rid: UUID) -> dict[str, Any] | str:
         """For moderators only: the report's sealed fields, or "erased" once shredded."""
@@ -357,8 +411,8 @@ class Svodka(Application[UUID]):
             raise Conflict("Someone else changed this report at the same moment; reload it.") from None
         return report.version
 
-    def _change_reporter(self, pseudonym: str, apply: Callable[[Reporter], None]) -> int:
-        reporter = self.reporter(pseudonym) or Reporter(pseudonym=pseudonym)
+    def _change_reporter(self, reference: str, apply: Callable[[Reporter], None]) -> int:
+        reporter = self.reporter(reference) or Reporter(pseudonym=reference)
         apply(reporter)
         try:
             self.save(reporter)

@@ -8,6 +8,9 @@ from typing import Any, Protocol
 class PersonalDataVault(Protocol):
     """Seals personal fields under a key per data subject, so destroying the key forgets them."""
 
+    def reference(self, pseudonym: str, *, create: bool = True) -> str | None:
+        """The reporter's subject: random, kept only beside their key, so shredding unlinks it."""
+
     def seal(self, subject: str, fields: dict[str, Any]) -> str:
         """Encrypt `fields` for `subject`; the token is safe to keep in an event."""
 

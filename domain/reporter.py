@@ -1,4 +1,10 @@
-"""The Reporter aggregate: what moderators decide about one pseudonym, never who it is."""
+"""The Reporter aggregate: what moderators decide about one reporter, never who it is.
+
+A reporter is known here by their reference (`Svodka._reference`): a random id held only in
+their key row, so once "forget me" deletes that row, nothing stored links it to an account.
+The event field keeps its old name, `pseudonym`; for reporters from before references it holds
+the HMAC pseudonym itself (docs/THREAT_MODEL.md).
+"""
 
 from __future__ import annotations
 
@@ -10,13 +16,17 @@ from domain.errors import InvalidTransition
 from domain.report import NAMESPACE
 
 
-def reporter_id(pseudonym: str) -> UUID:
-    return uuid5(NAMESPACE, f"reporter\x00{pseudonym}")
+# A reference is 32 hex digits; a reporter from before references is named by their 64-digit pseudonym.
+REFERENCE_PATTERN = r"^[0-9a-f]{32}(?:[0-9a-f]{32})?$"
+
+
+def reporter_id(reference: str) -> UUID:
+    return uuid5(NAMESPACE, f"reporter\x00{reference}")
 
 
 class Reporter(Aggregate):
     @staticmethod
-    def create_id(pseudonym: str) -> UUID:
+    def create_id(pseudonym: str) -> UUID:  # the reference; named as the event's field
         return reporter_id(pseudonym)
 
     @event("Registered")

@@ -20,17 +20,27 @@ def pseudonym(secret: bytes, channel: str, raw_id: int | str) -> str:
     return hmac.new(secret, f"{channel}:{raw_id}".encode(), hashlib.sha256).hexdigest()
 
 
+def owner_digest(pseudonym: str) -> str:
+    """How a key row names its reporter: not the pseudonym itself, and no hash Redis keys share."""
+    return hashlib.sha256(f"svodka reporter index\x00{pseudonym}".encode()).hexdigest()
+
+
 class KeyStore(Protocol):
-    """Wrapped data keys, one live key per subject, kept outside the event log."""
+    """Wrapped data keys, one live key per subject, kept outside the event log.
+
+    A reporter's row also holds `owner` (`owner_digest` of their pseudonym): the only link from
+    the pseudonym to the random subject their events carry. Deleting the row cuts it."""
 
     def get(self, subject: str, key_id: str | None = None) -> tuple[str, bytes] | None: ...
-    def add(self, subject: str, key_id: str, wrapped: bytes) -> tuple[str, bytes]: ...
+    def add(self, subject: str, key_id: str, wrapped: bytes, owner: str | None = None) -> tuple[str, str, bytes]: ...
+    def subject_of(self, owner: str) -> str | None: ...
     def delete(self, subject: str) -> None: ...
 
 
 class MemoryKeyStore:
     def __init__(self) -> None:
         self._keys: dict[str, tuple[str, bytes]] = {}
+        self._owners: dict[str, str] = {}  # owner digest -> subject
         self._lock = threading.Lock()
 
     def get(self, subject: str, key_id: str | None = None) -> tuple[str, bytes] | None:
@@ -39,24 +49,44 @@ class MemoryKeyStore:
             return None
         return found
 
-    def add(self, subject: str, key_id: str, wrapped: bytes) -> tuple[str, bytes]:
+    def add(self, subject: str, key_id: str, wrapped: bytes, owner: str | None = None) -> tuple[str, str, bytes]:
         with self._lock:
-            return self._keys.setdefault(subject, (key_id, wrapped))
+            if owner is not None:
+                subject = self._owners.setdefault(owner, subject)
+            return (subject, *self._keys.setdefault(subject, (key_id, wrapped)))
+
+    def subject_of(self, owner: str) -> str | None:
+        return self._owners.get(owner)
 
     def delete(self, subject: str) -> None:
-        self._keys.pop(subject, None)
+        with self._lock:
+            self._keys.pop(subject, None)
+            self._owners = {o: s for o, s in self._owners.items() if s != subject}
 
 
 class EnvelopeVault:
     """A data key per subject, wrapped by the master key; deleting it shreds the subject's data.
 
     Tokens are `v1.<key id>.<base64(nonce | ciphertext)>`; the subject is bound as associated
-    data, so a token copied onto another subject's report does not open.
+    data, so a token copied onto another subject's report does not open. A reporter's subject
+    is random (`reference`), so their events and the read model name nobody once it is shredded.
     """
 
     def __init__(self, master_key: bytes, store: KeyStore) -> None:
         self._master = AESGCM(master_key)
         self._store = store
+
+    def reference(self, pseudonym: str, *, create: bool = True) -> str | None:
+        """The reporter's random subject, created with their data key; None if absent and not `create`."""
+        owner = owner_digest(pseudonym)
+        found = self._store.subject_of(owner)
+        if found is None and self._store.get(pseudonym) is not None:
+            found = pseudonym  # a key from before references: its reports carry the pseudonym
+        if found is not None or not create:
+            return found
+        subject = uuid.uuid4().hex
+        # A concurrent first report by the same reporter may win the row: both then use its subject.
+        return self._store.add(subject, uuid.uuid4().hex, self.wrap(subject, AESGCM.generate_key(256)), owner)[0]
 
     def seal(self, subject: str, fields: dict[str, Any]) -> str:
         key_id, data_key = self._key_for(subject)
@@ -75,7 +105,7 @@ class EnvelopeVault:
             return None
         raw = base64.b64decode(body)
         try:
-            data_key = self._unwrap(subject, found[1])
+            data_key = self.unwrap(subject, found[1])
             plaintext = AESGCM(data_key).decrypt(raw[:12], raw[12:], subject.encode())
         except InvalidTag:
             return None
@@ -84,14 +114,15 @@ class EnvelopeVault:
     def shred(self, subject: str) -> None:
         self._store.delete(subject)
 
+    def wrap(self, subject: str, data_key: bytes) -> bytes:
+        nonce = os.urandom(12)
+        return nonce + self._master.encrypt(nonce, data_key, subject.encode())
+
+    def unwrap(self, subject: str, wrapped: bytes) -> bytes:
+        return self._master.decrypt(wrapped[:12], wrapped[12:], subject.encode())
+
     def _key_for(self, subject: str) -> tuple[str, bytes]:
         found = self._store.get(subject)
         if found is None:
-            data_key = AESGCM.generate_key(256)
-            nonce = os.urandom(12)
-            wrapped = nonce + self._master.encrypt(nonce, data_key, subject.encode())
-            found = self._store.add(subject, uuid.uuid4().hex, wrapped)
-        return found[0], self._unwrap(subject, found[1])
-
-    def _unwrap(self, subject: str, wrapped: bytes) -> bytes:
-        return self._master.decrypt(wrapped[:12], wrapped[12:], subject.encode())
+            _, *found = self._store.add(subject, uuid.uuid4().hex, self.wrap(subject, AESGCM.generate_key(256)))
+        return found[0], self.unwrap(subject, found[1])

@@ -13,7 +13,9 @@ CREATE TABLE IF NOT EXISTS {schema}.subject_keys (
     key_id text NOT NULL,
     wrapped bytea NOT NULL,
     created_at timestamptz NOT NULL DEFAULT now()
-)
+);
+-- A reporter's row: owner_digest(pseudonym) -> their random subject. Rows from before it have none.
+ALTER TABLE {schema}.subject_keys ADD COLUMN IF NOT EXISTS owner text UNIQUE
 """
 
 
@@ -42,16 +44,26 @@ class PostgresKeyStore:
             return None
         return row[0], bytes(row[1])
 
-    def add(self, subject: str, key_id: str, wrapped: bytes) -> tuple[str, bytes]:
+    def add(self, subject: str, key_id: str, wrapped: bytes, owner: str | None = None) -> tuple[str, str, bytes]:
+        """Insert unless the subject (or the owner) has a row already; the row that stands either way."""
         with self._pool.connection() as conn:
             conn.execute(
-                f"INSERT INTO {self._table} (subject, key_id, wrapped) VALUES (%s, %s, %s) "
-                "ON CONFLICT (subject) DO NOTHING",
-                (subject, key_id, wrapped),
+                f"INSERT INTO {self._table} (subject, key_id, wrapped, owner) VALUES (%s, %s, %s, %s) "
+                "ON CONFLICT DO NOTHING",
+                (subject, key_id, wrapped, owner),
             )
-        found = self.get(subject)
-        assert found is not None
-        return found
+            row = conn.execute(
+                f"SELECT subject, key_id, wrapped FROM {self._table} WHERE "
+                + ("owner = %s" if owner is not None else "subject = %s"),
+                (owner if owner is not None else subject,),
+            ).fetchone()
+        assert row is not None
+        return row[0], row[1], bytes(row[2])
+
+    def subject_of(self, owner: str) -> str | None:
+        with self._pool.connection() as conn:
+            row = conn.execute(f"SELECT subject FROM {self._table} WHERE owner = %s", (owner,)).fetchone()
+        return None if row is None else row[0]
 
     def delete(self, subject: str) -> None:
         with self._pool.connection() as conn:

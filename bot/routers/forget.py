@@ -11,6 +11,7 @@ from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMar
 from aiogram.utils.i18n import gettext as _
 
 from bot.callbacks import Forget
+from bot.guards import Throttle
 from bot.middlewares import Tap
 from bot.panel import show_instead
 from bot.prefs import Preferences
@@ -46,6 +47,7 @@ async def answer(
     reporter: str,
     svodka: Svodka,
     prefs: Preferences,
+    throttle: Throttle,
     state: FSMContext,
     tap: Tap,
 ) -> None:
@@ -62,6 +64,8 @@ async def answer(
         await tap.answer(_("Could not erase just now. Please try /forget again in a minute."), alert=True)
         return
     await tap.answer()
+    # Every Redis key computed from the pseudonym goes too, or a dump would still show who used the bot.
     await prefs.forget(reporter)
+    await throttle.forget(reporter)
     await state.clear()
     await show_instead(cb, _("Done: your personal data is erased."))

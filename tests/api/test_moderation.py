@@ -84,13 +84,18 @@ def test_unknown_reports_are_404_and_bad_ids_422(http):
     assert empty_reason.status_code == 422 and empty_reason.json()["error"]["field"] == "reason"
 
 
-def test_blocking_a_pseudonym_stops_its_reports_counting(http, db, application):
-    pseudonym = "ab" * 32
-    application.submit(NewReport("detention", "telegram", "u1", WHEN, reporter=pseudonym, city="Kursk", detained=50))
+def test_blocking_a_reporter_stops_its_reports_counting(http, db, application):
+    rid = application.submit(
+        NewReport("detention", "telegram", "u1", WHEN, reporter="ab" * 32, city="Kursk", detained=50)
+    ).id
     assert settled(http, project(db, application), city="Kursk").json()["total"]["unverified"] == 50
-    blocked = http.post(f"/v1/reporters/{pseudonym}/block", json={"reason": "флуд"}, headers=moderator())
-    assert blocked.status_code == 200 and blocked.json() == {"pseudonym": pseudonym, "blocked": True, "decided_by": "anna"}
-    assert application.reporter(pseudonym).blocked
+    # Moderators know the reporter by the reference shown on their reports.
+    [item] = http.get("/v1/moderation/queue", headers=moderator()).json()["items"]
+    reference = item["reporter"]
+    assert reference == application.report(rid).reporter and reference != "ab" * 32
+    blocked = http.post(f"/v1/reporters/{reference}/block", json={"reason": "флуд"}, headers=moderator())
+    assert blocked.status_code == 200 and blocked.json() == {"pseudonym": reference, "blocked": True, "decided_by": "anna"}
+    assert application.reporter(reference).blocked
     assert settled(http, project(db, application), city="Kursk").json()["total"]["unverified"] == 0
     assert http.post("/v1/reporters/raw-telegram-id/block", json={"reason": "x"}, headers=moderator()).status_code == 422
 
@@ -116,20 +121,21 @@ def test_a_flood_from_one_pseudonym_shows_in_the_signals(http, db, application):
     application.submit(NewReport("detention", "telegram", "calm", WHEN, reporter="c" * 64, city="Kursk", detained=1))
     project(db, application)
     signals = http.get("/v1/moderation/signals", params={"min_submitted": 5}, headers=moderator()).json()["signals"]
-    assert [(s["reporter"], s["submitted"]) for s in signals] == [(flooder, 6)]
+    assert [(s["reporter"], s["submitted"]) for s in signals] == [(application.reporter_reference(flooder), 6)]
     assert http.get("/v1/moderation/signals", params={"reporter": "123"}, headers=moderator()).status_code == 422
 
 
 def test_a_moderator_can_forget_a_reporter_and_the_counts_stay(http, db, application):
-    pseudonym = "cd" * 32
     rid = application.submit(
-        NewReport("detention", "telegram", "f1", WHEN, reporter=pseudonym, city="Kursk", detained=4, description="у суда")
+        NewReport("detention", "telegram", "f1", WHEN, reporter="cd" * 32, city="Kursk", detained=4, description="у суда")
     ).id
+    pseudonym = application.report(rid).reporter  # the reference moderators see
     assert settled(http, project(db, application), city="Kursk").json()["total"]["unverified"] == 4
     assert http.post(f"/v1/reporters/{pseudonym}/forget").status_code == 401
     forgotten = http.post(f"/v1/reporters/{pseudonym}/forget", headers=moderator())
     assert forgotten.status_code == 200 and forgotten.json() == {"pseudonym": pseudonym, "forgotten": True, "decided_by": "anna"}
     assert application.personal_fields(rid) == "erased"
+    assert application.reporter_reference("cd" * 32) is None
     assert settled(http, project(db, application), city="Kursk").json()["total"]["unverified"] == 4
     again = http.post(f"/v1/reporters/{pseudonym}/forget", headers=moderator())
     assert again.status_code == 409 and "already erased" in again.json()["error"]["message"]

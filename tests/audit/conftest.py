@@ -38,7 +38,7 @@ def seed(app: Svodka) -> dict[str, object]:
     app.verify(moscow, moderator="anna")
     app.reject(rejected, moderator="anna", reason="fake")
     app.correct(spb, by="boris", reason="lawyer's list", detained=31)
-    app.block_reporter(FLOODER, moderator="anna", reason="flood")
+    app.block_reporter(app.reporter_reference(FLOODER), moderator="anna", reason="flood")
     return {"moscow": moscow, "spb": spb, "rejected": rejected, "flood": flood, "checkpoint": checkpoint}
 
 

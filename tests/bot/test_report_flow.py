@@ -23,7 +23,7 @@ async def test_detention_in_russian_is_stored_once_confirmed(harness, keys):
     [report] = h.reports()
     assert report.kind is Kind.DETENTION and report.city == "Moscow" and report.detained == 3
     assert report.occurred_at == CLOCK
-    assert report.reporter == pseudonymizer(keys)(h.user.id)
+    assert report.reporter == h.app.reporter_reference(pseudonymizer(keys)(h.user.id))  # not the pseudonym
     assert h.app.personal_fields(report.id) == {"description": "Автозак у метро"}
     # One message, edited in place through every step.
     assert len(h.tg.to_chat(h.user.id, "sendMessage")) == 1

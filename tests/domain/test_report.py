@@ -242,19 +242,40 @@ def test_unknown_report_is_not_found(app):
 def test_reporter_block_unblock_and_forget(app):
     pseudonym = "p" * 64
     rid = app.submit(detention(reporter=pseudonym)).id
-    app.block_reporter(pseudonym, moderator="anna", reason="flood of fakes")
-    assert app.reporter(pseudonym).blocked
+    reference = app.report(rid).reporter
+    # Events name a random reference, never the pseudonym or anything computed from it.
+    assert reference == app.reporter_reference(pseudonym) and reference != pseudonym and len(reference) == 32
+    app.block_reporter(reference, moderator="anna", reason="flood of fakes")
+    assert app.reporter(reference).blocked
     with pytest.raises(InvalidTransition):
-        app.block_reporter(pseudonym, moderator="anna", reason="again")
-    app.unblock_reporter(pseudonym, moderator="boris", reason="appeal accepted")
-    assert not app.reporter(pseudonym).blocked
+        app.block_reporter(reference, moderator="anna", reason="again")
+    app.unblock_reporter(reference, moderator="boris", reason="appeal accepted")
+    assert not app.reporter(reference).blocked
     app.forget_reporter(pseudonym, by="reporter")
-    assert app.reporter(pseudonym).forgotten
+    assert app.reporter(reference).forgotten
+    assert app.reporter_reference(pseudonym) is None  # the link is gone with the key
     assert app.personal_fields(rid) == ERASED
     report = app.report(rid)
     assert (report.region, report.detained) == ("RU-MOW", 3)
     # A retry after forgetting still recognises the same submission by its facts.
     assert not app.submit(detention(reporter=pseudonym)).created
+    # Forgetting again finds nothing to forget, and stores nothing that names the pseudonym.
+    assert app.forget_reporter(pseudonym, by="reporter") == 0
+    assert app.reporter(pseudonym) is None
+
+
+def test_a_reporter_keeps_one_reference_until_forgotten(app):
+    first = app.submit(detention(reporter="q" * 64)).id
+    second = app.submit(detention(reporter="q" * 64, client_ref="again")).id
+    other = app.submit(detention(reporter="r" * 64, client_ref="other")).id
+    assert app.report(first).reporter == app.report(second).reporter != app.report(other).reporter
+    app.forget_reporter("q" * 64, by="reporter")
+    later = app.submit(detention(reporter="q" * 64, client_ref="later")).id
+    assert app.report(later).reporter not in (None, app.report(first).reporter)
+    # Only the sender may retract, and a forgotten sender is no longer known as one.
+    with pytest.raises(InvalidTransition):
+        app.retract(first, by="q" * 64)
+    app.retract(later, by="q" * 64)
 
 
 def test_one_batch_mixes_new_retried_conflicting_and_invalid_reports(app):

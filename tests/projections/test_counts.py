@@ -45,13 +45,13 @@ async def test_moderation_and_corrections_move_figures_without_double_counting(s
 async def test_a_blocked_reporters_reports_stop_counting_and_count_again_after_unblock(store_app, conn, projector):
     store_app.submit(detention("a", detained=4))
     store_app.submit(detention("b", detained=6, reporter=OTHER))
-    store_app.block_reporter("r" * 64, moderator="m", reason="fakes")
+    store_app.block_reporter(store_app.reporter_reference("r" * 64), moderator="m", reason="fakes")
     store_app.submit(detention("c", detained=10))  # sent while blocked
     await project(conn, projector)
     assert (await queries.stats(conn)).total == queries.Totals(0, 6, 1)
     assert [q.reporter_blocked for q in await queries.moderation_queue(conn)] == [True, False, True]
 
-    store_app.unblock_reporter("r" * 64, moderator="m", reason="mistake")
+    store_app.unblock_reporter(store_app.reporter_reference("r" * 64), moderator="m", reason="mistake")
     await project(conn, projector)
     assert (await queries.stats(conn)).total == queries.Totals(0, 20, 3)
     assert await published(conn, "detention") == expected(stored_events(store_app), "detention")
@@ -69,7 +69,7 @@ async def test_a_flood_from_one_pseudonym_counts_only_what_moderators_verify(sto
     assert (await queries.stats(conn)).total == queries.Totals(100, 1000, 11)
 
     signals = await queries.abuse_signals(conn, since=NOW - timedelta(hours=1))
-    assert [(s.reporter, s.submitted, s.rejected) for s in signals][:1] == [("r" * 64, 40, 0)]
+    assert [(s.reporter, s.submitted, s.rejected) for s in signals][:1] == [(store_app.reporter_reference("r" * 64), 40, 0)]
     queue = await queries.moderation_queue(conn, limit=100)
     assert len(queue) == 39 and queue[-1].reporter_reports_last_hour == 39
     assert queue == sorted(queue, key=lambda q: q.submitted_at)
@@ -99,7 +99,7 @@ async def test_a_block_folded_while_the_reporters_reports_are_still_being_writte
     not committed yet; the block must move those reports all the same (they are in memory only)."""
     store_app.submit(detention("a", detained=4))
     store_app.submit(detention("b", detained=6, reporter=OTHER))
-    store_app.block_reporter("r" * 64, moderator="m", reason="fakes")  # registered + blocked
+    store_app.block_reporter(store_app.reporter_reference("r" * 64), moderator="m", reason="fakes")  # registered + blocked
     store_app.submit(detention("c", detained=10))  # sent while blocked
     slow_commits = []
 

@@ -35,7 +35,7 @@ async def test_figures_as_of_past_instants_equal_a_fold_of_the_events_known_then
     await project(conn, projector)  # the projector ran in between: the ledger is not built in one go
     t2 = instant()
     store_app.correct(a.id, by="m", reason="recount", detained=7)
-    store_app.block_reporter("l" * 64, moderator="m", reason="fakes")
+    store_app.block_reporter(store_app.reporter_reference("l" * 64), moderator="m", reason="fakes")
     store_app.submit(detention("c", detained=2, reporter="z" * 64))
     await project(conn, projector)
 

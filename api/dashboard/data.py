@@ -19,6 +19,8 @@ class Figures:
     by_day: queries.Stats
     by_region: queries.Stats
     checkpoints: list[queries.ActiveCheckpoint]
+    by_city: queries.Stats | None = None  # grouped by region and city
+    country: queries.Stats | None = None  # by region over every place, for the map; by_region without a place filter
 
 
 class Pages:
@@ -54,10 +56,15 @@ class Pages:
 
 
 async def _figures(conn: asyncpg.Connection, view: View, ttl: timedelta) -> Figures:
-    common = {"kind": "detention", "date_from": view.date_from, "date_to": view.date_to, "at": view.at}
+    # The same question /v1/stats answers for the same filters, so the page and the API agree.
+    period = {"kind": "detention", "date_from": view.date_from, "date_to": view.date_to, "at": view.at}
+    common = {**period, "region": view.region, "city": view.city}
     by_day = await queries.stats(conn, group_by=("day",), **common)
     by_region = await queries.stats(conn, group_by=("region",), **common)
-    return Figures(by_day, by_region, await _checkpoints(conn, view, ttl))
+    by_city = await queries.stats(conn, group_by=("region", "city"), **common)
+    # The map shows the whole country, with the place asked for outlined.
+    country = by_region if view.region is None else await queries.stats(conn, group_by=("region",), **period)
+    return Figures(by_day, by_region, await _checkpoints(conn, view, ttl), by_city, country)
 
 
 async def _checkpoints(conn: asyncpg.Connection, view: View, ttl: timedelta) -> list[queries.ActiveCheckpoint]:

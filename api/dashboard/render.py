@@ -1,51 +1,58 @@
-"""The whole page as one HTML string: figures, chart and table are in the markup itself.
-
-Every value that reaches the markup passes through `html.escape` here or in the section builders;
-the template only receives finished fragments.
-"""
+"""The whole page as one HTML string, from Jinja2 templates that escape every value they are given."""
 
 from __future__ import annotations
 
-from functools import cache
-from html import escape
-from importlib.resources import files
-from string import Template
-
-from api.dashboard import sections, tables
+from api.dashboard import i18n, sections, tables
+from api.dashboard.choropleth import choropleth
 from api.dashboard.data import Figures
 from api.dashboard.i18n import WORDS
-from api.dashboard.view import View
+from api.dashboard.templating import TEMPLATES
+from api.dashboard.view import CITY_SORT_KEYS, SORT_KEYS, View, local_input
+from domain.places import Gazetteer
 
 
-@cache
-def _template() -> Template:
-    return Template(files("api.dashboard").joinpath("page.html").read_text(encoding="utf-8"))
-
-
-def render_page(view: View, figures: Figures, *, base: str, assets: dict[str, str]) -> str:
-    words = WORDS[view.lang]
-    other = "en" if view.lang == "ru" else "ru"
+def render_page(view: View, figures: Figures, *, base: str, assets: dict[str, str],
+                gazetteer: Gazetteer | None = None) -> str:
+    gazetteer = gazetteer or Gazetteer.default()
+    lang = view.lang
+    other = "en" if lang == "ru" else "ru"
     stats = figures.by_day
     live = view.at is None
-    return _template().substitute(
-        lang=view.lang,
-        title=escape(words["title"]),
-        tagline=escape(words["tagline"]),
-        nav_label=escape(words["nav_label"]),
+    chart, days = tables.timeline(view, stats)
+    by_city = figures.by_city if figures.by_city is not None else stats.__class__(stats.as_of, stats.total)
+    recorded = stats.as_of.recorded_at
+    return TEMPLATES.get_template("page.html").render(
+        view=view,
+        w=WORDS[lang],
+        base=base,
+        assets=assets,
+        number=lambda n: i18n.number(n, lang),
         other_lang=other,
-        other_lang_name=escape(words["other_lang_name"]),
-        other_href=escape(base + "/" + view.query(lang=other)),
-        css=escape(assets["dashboard.css"]),
-        js=escape(assets["dashboard.js"]),
-        stats_url=escape(sections.stats_url(view, base)) if live else "",
-        position=str(stats.as_of.position),
-        live="1" if live else "0",
-        updated=escape(words["updated"]),
-        notices=sections.notices(view, base),
-        headline=sections.headline(view, stats),
-        controls=sections.controls(view, base),
-        timeline=tables.timeline(view, stats),
-        regions=tables.regions(view, figures.by_region, base),
-        checkpoints=tables.checkpoints(view, figures.checkpoints),
+        other_href=base + "/" + view.query(lang=other),
+        stats_url=sections.stats_url(view, base) if live else "",
+        position=stats.as_of.position,
+        live=live,
+        place=sections.place(view, gazetteer),
+        all_places_href=base + "/" + view.query(region=None, city=None),
+        at_text=i18n.moment(view.at, lang) if view.at else "",
+        now_href=base + "/" + view.query(as_of=None),
+        period=sections.period(view),
+        headline=[("verified", stats.total.verified), ("unverified", stats.total.unverified),
+                  ("reports", stats.total.reports)],
+        recorded=recorded,
+        recorded_text=i18n.moment(recorded, lang) if recorded else "",
+        methodology_href=f"{base}/methodology?lang={lang}",
+        today=view.now.astimezone(i18n.MOSCOW).date().isoformat(),
+        at_value=local_input(view.at) if view.at else "",
+        now_value=local_input(view.now),
+        timeline_chart=chart,
+        days=days,
+        map=choropleth(view, figures.country or figures.by_region, gazetteer, base),
+        region_heads=tables.heads(view, base, SORT_KEYS, cities=False),
+        region_rows=tables.region_rows(view, figures.by_region, gazetteer, base),
+        region_total=figures.by_region.total,
+        city_heads=tables.heads(view, base, CITY_SORT_KEYS, cities=True),
+        city_rows=tables.city_rows(view, by_city, gazetteer, base),
+        checkpoints=tables.checkpoints(view, figures.checkpoints, gazetteer),
         downloads=sections.downloads(view, base),
     )

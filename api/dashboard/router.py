@@ -63,7 +63,8 @@ async def asset(name: str) -> Response:
 async def dashboard(request: Request) -> HTMLResponse:
     params = dict(request.query_params)
     lang = i18n.negotiate(params.get("lang"), request.headers.get("accept-language"))
-    view = parse_view(params, lang, datetime.now(timezone.utc))
+    gazetteer = request.app.state.config.application.gazetteer
+    view = parse_view(params, lang, datetime.now(timezone.utc), gazetteer)
     base = request.scope.get("root_path", "").rstrip("/")
     headers = {
         **SECURITY_HEADERS,
@@ -75,7 +76,7 @@ async def dashboard(request: Request) -> HTMLResponse:
     page = await _pages(request.app).get(
         request.app.state.pool,
         view,
-        lambda figures: render_page(view, figures, base=base, assets=asset_urls(base)),
+        lambda figures: render_page(view, figures, base=base, assets=asset_urls(base), gazetteer=gazetteer),
         variant=base,
     )
     return HTMLResponse(page, status_code=400 if view.errors else 200, headers=headers)

@@ -1,123 +1,60 @@
-"""The page's sections, each a small HTML fragment with every value escaped."""
+"""The addresses and words the page's sections need besides the figures: links, period, times."""
 
 from __future__ import annotations
 
-from html import escape
 from urllib.parse import urlencode
 
 from api.dashboard import i18n
 from api.dashboard.i18n import WORDS
-from api.dashboard.view import View, local_input
-from projections.queries import Stats
+from api.dashboard.view import View
+from api.places import city_names, region_names
+from domain.places import Gazetteer
 
 
 def stats_url(view: View, base: str) -> str:
     """The API question whose answer this page's figures are, so the script can ask it again."""
-    return _url(base, "stats", {"kind": "detention", "from": view.date_from.isoformat(), "to": view.date_to.isoformat()})
+    return _url(base, "stats", {"kind": "detention", **_filters(view, at=False)})
 
 
-def notices(view: View, base: str) -> str:
-    words = WORDS[view.lang]
-    out = []
-    if view.errors:
-        fields = ", ".join(view.errors)
-        out.append(f'<p class="notice" role="alert">{escape(words["bad_input"].format(fields=fields))}</p>')
-    if view.at is not None:
-        when = escape(f'{i18n.moment(view.at, view.lang)} {words["moscow"]}')
-        now_href = escape(base + "/" + view.query(as_of=None))
-        out.append(
-            f'<p class="notice past">{escape(words["as_of_past"]).format(time=f"<strong>{when}</strong>")}'
-            f' <a href="{now_href}">{escape(words["as_of_now"])}</a></p>'
-        )
-    return "\n".join(out)
-
-
-def headline(view: View, stats: Stats) -> str:
-    words, lang = WORDS[view.lang], view.lang
-    period = words["period"].format(
+def period(view: View) -> str:
+    lang = view.lang
+    return WORDS[lang]["period"].format(
         start=i18n.long_day(view.date_from, lang, year=view.date_from.year != view.date_to.year),
         end=i18n.long_day(view.date_to, lang, year=True),
     )
-    figures = "".join(
-        f'<div class="figure {name}"><dt>{escape(words[name])}</dt>'
-        f'<dd data-figure="{name}" data-value="{value}">{escape(i18n.number(value, lang))}</dd></div>'
-        for name, value in (
-            ("verified", stats.total.verified),
-            ("unverified", stats.total.unverified),
-            ("reports", stats.total.reports),
-        )
-    )
-    return (
-        '<section id="headline" class="live" aria-labelledby="h-headline">'
-        f'<h2 id="h-headline">{escape(words["headline"])}</h2>'
-        f'<p class="period">{escape(period)}</p>'
-        f'<dl class="figures">{figures}</dl>'
-        f'<p class="rule">{escape(words["rule"])}</p>'
-        f'<p class="as-of" data-position="{stats.as_of.position}">{as_of_line(view, stats)}</p>'
-        "</section>"
-    )
 
 
-def as_of_line(view: View, stats: Stats) -> str:
-    words = WORDS[view.lang]
-    recorded = stats.as_of.recorded_at
-    if recorded is None:
-        return escape(words["as_of_empty"])
-    when = (
-        f'<time datetime="{escape(recorded.isoformat())}">'
-        f'{escape(i18n.moment(recorded, view.lang))} {escape(words["moscow"])}</time>'
-    )
-    position = escape(i18n.number(stats.as_of.position, view.lang))
-    return escape(words["as_of"]).format(time=when, position=f'<span class="position">{position}</span>')
+def place(view: View, gazetteer: Gazetteer) -> str:
+    """The place the page is narrowed to, as its reader names it; "" for the whole country."""
+    index = 0 if view.lang == "ru" else 1
+    if view.city:
+        return f"{city_names(gazetteer, view.city)[index]}, {region_names(gazetteer, view.region or '')[index]}"
+    return region_names(gazetteer, view.region)[index] if view.region else ""
 
 
-def controls(view: View, base: str) -> str:
-    words = WORDS[view.lang]
-    now_value = local_input(view.now)
-    at_value = local_input(view.at) if view.at else ""
-
-    def field(name: str, label: str, kind: str, value: str, limit: str) -> str:
-        # Seconds on the as-of clock: two reports a minute apart are different states of knowledge.
-        step = ' step="1"' if kind == "datetime-local" else ""
-        return (
-            f'<div class="field"><label for="f-{name}">{escape(label)}</label>'
-            f'<input id="f-{name}" name="{name}" type="{kind}" value="{escape(value)}"'
-            f' max="{escape(limit)}"{step}></div>'
-        )
-
-    today = view.now.astimezone(i18n.MOSCOW).date().isoformat()
-    return (
-        '<section id="controls" aria-labelledby="h-controls">'
-        f'<h2 id="h-controls">{escape(words["controls"])}</h2>'
-        f'<form method="get" action="{escape(base)}/">'
-        f'<input type="hidden" name="lang" value="{view.lang}">'
-        + field("from", words["from"], "date", view.date_from.isoformat(), today)
-        + field("to", words["to"], "date", view.date_to.isoformat(), today)
-        + field("as_of", words["as_of_input"], "datetime-local", at_value, now_value)
-        + f'<div class="field submit"><button type="submit">{escape(words["show"])}</button></div>'
-        "</form></section>"
-    )
+def downloads(view: View, base: str) -> list[tuple[str, str, str, str]]:
+    """(format, media type, this period's file, every day's file), all as of the page's instant and
+    for its place: the same filters /v1/stats took."""
+    period_filters = _filters(view, at=True)
+    all_days = {k: v for k, v in period_filters.items() if k not in ("from", "to")}
+    return [
+        ("CSV", "text/csv", _url(base, "export.csv", period_filters), _url(base, "export.csv", all_days)),
+        ("Excel (.xlsx)", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+         _url(base, "export.xlsx", period_filters), _url(base, "export.xlsx", all_days)),
+        ("GeoJSON", "application/geo+json", _url(base, "export.geojson", period_filters),
+         _url(base, "export.geojson", all_days)),
+    ]
 
 
-def downloads(view: View, base: str) -> str:
-    """The exports, for the period shown and for all days, both as of the page's instant."""
-    words = WORDS[view.lang]
-    at = {"as_of": view.at.isoformat()} if view.at else {}
-    period = {"from": view.date_from.isoformat(), "to": view.date_to.isoformat(), **at}
-    items = []
-    for name, fmt, kind in (("export.csv", "CSV", "text/csv"), ("export.geojson", "GeoJSON", "application/geo+json")):
-        links = (
-            f'<a href="{escape(_url(base, name, params))}" type="{kind}">{escape(words[label].format(fmt=fmt))}</a>'
-            for label, params in (("period_file", period), ("all_file", at))
-        )
-        items.append(f"<li>{' · '.join(links)}</li>")
-    return (
-        '<section id="downloads" aria-labelledby="h-downloads">'
-        f'<h2 id="h-downloads">{escape(words["downloads"])}</h2>'
-        f'<ul>{"".join(items)}</ul>'
-        f'<p class="note">{escape(words["downloads_note"])}</p>'
-        "</section>"
-    )
+def _filters(view: View, *, at: bool) -> dict[str, str]:
+    params = {"from": view.date_from.isoformat(), "to": view.date_to.isoformat()}
+    if view.city:
+        params["city"] = view.city
+    elif view.region:
+        params["region"] = view.region
+    if at and view.at:
+        params["as_of"] = view.at.isoformat()
+    return params
 
 
 def _url(base: str, name: str, params: dict[str, str]) -> str:

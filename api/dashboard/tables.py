@@ -1,158 +1,150 @@
-"""The sections that list many figures: the timeline, the region table and the checkpoints."""
+"""The rows of the page's lists of figures: the timeline, the region and city tables, the checkpoints."""
 
 from __future__ import annotations
 
-from datetime import date
-from html import escape
+from dataclasses import dataclass
+from datetime import date, datetime
+from uuid import UUID
+
+from markupsafe import Markup
 
 from api.dashboard import i18n
 from api.dashboard.chart import Bar, timeline_svg
 from api.dashboard.i18n import WORDS
-from api.dashboard.view import SORT_KEYS, View
-from domain.errors import UnknownPlace
+from api.dashboard.view import TEXT_KEYS, View
+from api.places import city_names, region_names
 from domain.places import Gazetteer
 from projections.queries import ActiveCheckpoint, Stats, Totals
 
 
-def timeline(view: View, stats: Stats) -> str:
+@dataclass(frozen=True, slots=True)
+class RegionRow:
+    code: str
+    name: str
+    href: str  # this region's figures on the page
+    totals: Totals
+
+
+@dataclass(frozen=True, slots=True)
+class CityRow:
+    code: str  # the region's
+    city: str  # the English name, as the read model keys it; "" for region-level reports
+    name: str
+    region_name: str
+    href: str
+    totals: Totals
+
+
+@dataclass(frozen=True, slots=True)
+class SortHead:
+    key: str
+    label: str
+    href: str
+    order: str  # the order the link asks for
+    natural: str  # the order a first click asks for
+    aria: str  # aria-sort, or "" where the table is not sorted by this column
+
+
+@dataclass(frozen=True, slots=True)
+class CheckpointItem:
+    id: UUID
+    place: str
+    lat: float
+    lon: float
+    confirmed: datetime
+    confirmed_text: str
+    expires: datetime
+    expires_text: str
+    confirmations: int
+    status: str
+    status_text: str
+
+
+def timeline(view: View, stats: Stats) -> tuple[Markup, list[tuple[date, str, Totals]]]:
+    """The chart, and the same figures as table rows: every day of the period, a quiet one as zero."""
     words, lang = WORDS[view.lang], view.lang
     by_day = {date.fromisoformat(g.key["day"]): g.totals for g in stats.groups if "day" in g.key}
-    bars = []
-    rows = []
-    # Every day of the period gets a bar, so a quiet day shows as zero rather than vanishing.
+    bars, rows = [], []
     for d in view.days:
         t = by_day.get(d, Totals())
         label = i18n.day(d, lang)
-        title = (
-            f'{label}: {words["verified"]} {i18n.number(t.verified, lang)}, '
-            f'{words["unverified"]} {i18n.number(t.unverified, lang)}'
-        )
+        title = (f'{label}: {words["verified"]} {i18n.number(t.verified, lang)}, '
+                 f'{words["unverified"]} {i18n.number(t.unverified, lang)}')
         bars.append(Bar(d, t.verified, t.unverified, label, title))
-        rows.append(
-            f'<tr><th scope="row"><time datetime="{d.isoformat()}">{escape(label)}</time></th>'
-            f"{_cells(t, lang)}</tr>"
-        )
-    chart = timeline_svg(
-        bars, title=words["timeline"], desc=words["timeline_desc"], number=lambda n: i18n.number(n, lang)
-    )
-    legend = "".join(
-        f'<li><span class="swatch {name}" aria-hidden="true"></span>{escape(words[name])}</li>'
-        for name in ("verified", "unverified")
-    )
-    return (
-        '<section id="timeline" class="live" aria-labelledby="h-timeline">'
-        f'<h2 id="h-timeline">{escape(words["timeline"])}</h2>'
-        f'<ul class="legend">{legend}</ul>{chart}'
-        f'<details><summary>{escape(words["timeline_table"])}</summary>'
-        f'<div class="table-wrap"><table class="numbers"><caption>{escape(words["timeline_desc"])}</caption>'
-        f'<thead><tr><th scope="col">{escape(words["day"])}</th>{_heads(words)}</tr></thead>'
-        f'<tbody>{"".join(rows)}</tbody></table></div></details>'
-        "</section>"
-    )
+        rows.append((d, label, t))
+    chart = timeline_svg(bars, title=words["timeline"], desc=words["timeline_desc"],
+                         number=lambda n: i18n.number(n, lang))
+    return chart, rows
 
 
-def regions(view: View, stats: Stats, base: str) -> str:
+def region_rows(view: View, stats: Stats, gazetteer: Gazetteer, base: str) -> list[RegionRow]:
+    rows = [
+        RegionRow(code, _name(region_names(gazetteer, code), view.lang), base + "/" + view.query(region=code, city=None),
+                  g.totals)
+        for g in stats.groups
+        for code in (g.key["region"],)
+    ]
+    rows.sort(key=_sort_key(view.sort, {"region": "name"}, lambda r: r.code), reverse=view.order == "desc")
+    return rows
+
+
+def city_rows(view: View, stats: Stats, gazetteer: Gazetteer, base: str) -> list[CityRow]:
+    words = WORDS[view.lang]
+    rows = []
+    for g in stats.groups:
+        code, city = g.key["region"], g.key.get("city") or ""
+        name = _name(city_names(gazetteer, city), view.lang) if city else words["no_city"]
+        href = base + "/" + view.query(region=None, city=city) if city else ""
+        rows.append(CityRow(code, city, name, _name(region_names(gazetteer, code), view.lang), href, g.totals))
+    names = {"city": "name", "region": "region_name"}
+    rows.sort(key=_sort_key(view.city_sort, names, lambda r: (r.code, r.city)), reverse=view.city_order == "desc")
+    return rows
+
+
+def heads(view: View, base: str, keys: tuple[str, ...], *, cities: bool) -> list[SortHead]:
+    """Headings whose links sort the table: on the server without JavaScript, in place with it."""
+    words = WORDS[view.lang]
+    sort, order = (view.city_sort, view.city_order) if cities else (view.sort, view.order)
+    out = []
+    for key in keys:
+        natural = "asc" if key in TEXT_KEYS else "desc"
+        active = sort == key
+        asks = ("asc" if order == "desc" else "desc") if active else natural
+        params = {"csort": key, "corder": asks} if cities else {"sort": key, "order": asks}
+        aria = ("ascending" if order == "asc" else "descending") if active else ""
+        label = words.get("th_" + key, words[key])
+        out.append(SortHead(key, label, base + "/" + view.query(**params), asks, natural, aria))
+    return out
+
+
+def checkpoints(view: View, items: list[ActiveCheckpoint], gazetteer: Gazetteer) -> list[CheckpointItem]:
     words, lang = WORDS[view.lang], view.lang
-    gazetteer = Gazetteer.default()
-    rows = [(g.key["region"], region_name(gazetteer, g.key["region"], lang), g.totals) for g in stats.groups]
-    rows.sort(key=_sort_key(view.sort), reverse=view.order == "desc")
-    body = "".join(
-        f'<tr data-region="{escape(code)}"><th scope="row" data-value="{escape(name.casefold())}">'
-        f"{escape(name)}</th>{_cells(t, lang)}</tr>"
-        for code, name, t in rows
-    )
-    if not rows:
-        body = f'<tr><td colspan="4">{escape(words["no_regions"])}</td></tr>'
-    heads = "".join(_sort_head(view, base, key, words) for key in SORT_KEYS)
-    return (
-        '<section id="regions" class="live" aria-labelledby="h-regions">'
-        f'<h2 id="h-regions">{escape(words["regions"])}</h2>'
-        '<div class="table-wrap"><table class="numbers sortable">'
-        f'<caption>{escape(words["regions_caption"])}</caption>'
-        f"<thead><tr>{heads}</tr></thead><tbody>{body}</tbody>"
-        f'<tfoot><tr><th scope="row">{escape(words["total"])}</th>{_cells(stats.total, lang)}</tr></tfoot>'
-        "</table></div></section>"
-    )
-
-
-def checkpoints(view: View, items: list[ActiveCheckpoint]) -> str:
-    words, lang = WORDS[view.lang], view.lang
-    gazetteer = Gazetteer.default()
-    entries = []
+    out = []
     for cp in sorted(items, key=lambda c: c.last_confirmed_at, reverse=True):
         zone = gazetteer.region(cp.region).tz() if gazetteer.has_region(cp.region) else i18n.MOSCOW
-        place = region_name(gazetteer, cp.region, lang)
+        place = _name(region_names(gazetteer, cp.region), lang)
         if cp.city:
-            place = f"{city_name(gazetteer, cp.city, lang)}, {place}"
-        confirmed = _local_time(cp.last_confirmed_at, zone, lang)
-        expires = _local_time(cp.expires_at, zone, lang)
-        status = words["status_verified"] if cp.status == "verified" else words["status_unverified"]
-        entries.append(
-            f'<li data-checkpoint="{escape(str(cp.id))}"><strong>{escape(place)}</strong>'
-            f' <span class="coords">≈ {cp.lat:.2f}, {cp.lon:.2f}</span>'
-            f'<br>{escape(words["last_confirmed"]).format(time=confirmed)}'
-            f' · {escape(words["expires"]).format(time=expires)}'
-            f' · {escape(words["confirmations"].format(n=cp.confirmations))}'
-            f' · <span class="status {escape(cp.status)}">{escape(status)}</span></li>'
-        )
-    listing = f'<ul class="checkpoint-list">{"".join(entries)}</ul>' if entries else (
-        f'<p class="empty">{escape(words["no_checkpoints"])}</p>'
-    )
-    return (
-        '<section id="checkpoints" class="live" aria-labelledby="h-checkpoints">'
-        f'<h2 id="h-checkpoints">{escape(words["checkpoints"])}</h2>'
-        f'<p class="note">{escape(words["checkpoints_note"])}</p>{listing}'
-        "</section>"
-    )
+            place = f"{_name(city_names(gazetteer, cp.city), lang)}, {place}"
+        status = "verified" if cp.status == "verified" else "unverified"
+        out.append(CheckpointItem(
+            cp.id, place, cp.lat, cp.lon, cp.last_confirmed_at, _local_time(cp.last_confirmed_at, zone, lang),
+            cp.expires_at, _local_time(cp.expires_at, zone, lang), cp.confirmations, status, words["status_" + status],
+        ))
+    return out
 
 
-def region_name(gazetteer: Gazetteer, code: str, lang: str) -> str:
-    try:
-        return gazetteer.name(code, lang)
-    except UnknownPlace:
-        # A code the shipped gazetteer lacks still deserves its row, under the code itself.
-        return code
+def _name(names: tuple[str, str], lang: str) -> str:
+    return names[0] if lang == "ru" else names[1]
 
 
-def city_name(gazetteer: Gazetteer, name_en: str, lang: str) -> str:
-    try:
-        city = gazetteer.city_by_name_en(name_en)
-    except UnknownPlace:
-        return name_en
-    return city.name_ru if lang == "ru" else city.name_en
-
-
-def _local_time(instant, zone, lang: str) -> str:
+def _local_time(instant: datetime, zone, lang: str) -> str:
     # A checkpoint lives for hours: the day and the local clock say enough, the year does not.
-    text = f"{i18n.moment(instant, lang, zone, year=False)} ({i18n.utc_offset(instant, zone)})"
-    return f'<time datetime="{escape(instant.isoformat())}">{escape(text)}</time>'
+    return f"{i18n.moment(instant, lang, zone, year=False)} ({i18n.utc_offset(instant, zone)})"
 
 
-def _heads(words: dict[str, str]) -> str:
-    return "".join(f'<th scope="col">{escape(words["th_" + k])}</th>' for k in ("verified", "unverified", "reports"))
-
-
-def _cells(t: Totals, lang: str) -> str:
-    return "".join(
-        f'<td data-value="{v}">{escape(i18n.number(v, lang))}</td>' for v in (t.verified, t.unverified, t.reports)
-    )
-
-
-def _sort_key(sort: str):
-    if sort == "region":
-        return lambda row: row[1].casefold()
-    # Ties fall back to the region's code, so the order is the same on every load.
-    return lambda row: (getattr(row[2], sort), row[0])
-
-
-def _sort_head(view: View, base: str, key: str, words: dict[str, str]) -> str:
-    """A heading whose link sorts the table: on the server without JavaScript, in place with it."""
-    active = view.sort == key
-    natural = "asc" if key == "region" else "desc"
-    order = ("asc" if view.order == "desc" else "desc") if active else natural
-    aria = f' aria-sort="{"ascending" if view.order == "asc" else "descending"}"' if active else ""
-    href = escape(base + "/" + view.query(sort=key, order=order))
-    return (
-        f'<th scope="col" data-sort="{key}"{aria}>'
-        f'<a href="{href}" data-order="{order}">{escape(words.get("th_" + key, words[key]))}</a></th>'
-    )
+def _sort_key(sort: str, names: dict[str, str], tie):
+    """`names`: which attribute holds the text a text column sorts by."""
+    if sort in names:
+        return lambda row: (getattr(row, names[sort]).casefold(), tie(row))
+    # Ties fall back to the place's code, so the order is the same on every load.
+    return lambda row: (getattr(row.totals, sort), tie(row))

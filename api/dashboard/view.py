@@ -1,4 +1,4 @@
-"""What a reader asked to see: language, period, instant and table order, read from the query string.
+"""What a reader asked to see: language, period, place, instant and table order, from the query string.
 
 A person types these into a form, so a bad value is reported on the page and replaced by its
 default instead of failing the whole page.
@@ -11,12 +11,16 @@ from datetime import date, datetime, timedelta
 from urllib.parse import urlencode
 
 from api.dashboard.i18n import MOSCOW
+from domain.errors import DomainError
+from domain.places import Gazetteer
 
 DEFAULT_DAYS = 7
 # A year of bars is still readable at 1280 px; beyond that the chart says nothing a table does not.
 MAX_DAYS = 366
 SORT_KEYS = ("region", "verified", "unverified", "reports")
 DEFAULT_SORT = ("verified", "desc")
+CITY_SORT_KEYS = ("city", "region", "verified", "unverified", "reports")
+TEXT_KEYS = ("region", "city")  # sorted A to Z first; figures largest first
 
 
 @dataclass(frozen=True)
@@ -29,6 +33,11 @@ class View:
     order: str  # "asc" | "desc"
     now: datetime
     errors: tuple[str, ...] = field(default=())
+    # The same place filter as /v1/stats: a region code, or a city (which implies its region).
+    region: str | None = None
+    city: str | None = None  # the city's English name, as the read model keys it
+    city_sort: str = DEFAULT_SORT[0]
+    city_order: str = DEFAULT_SORT[1]
 
     @property
     def days(self) -> list[date]:
@@ -41,8 +50,12 @@ class View:
             "from": self.date_from.isoformat() if self.explicit_period else None,
             "to": self.date_to.isoformat() if self.explicit_period else None,
             "as_of": local_input(self.at) if self.at else None,
+            "region": self.region if self.region and not self.city else None,
+            "city": self.city,
             "sort": None if (self.sort, self.order) == DEFAULT_SORT else self.sort,
             "order": None if (self.sort, self.order) == DEFAULT_SORT else self.order,
+            "csort": None if (self.city_sort, self.city_order) == DEFAULT_SORT else self.city_sort,
+            "corder": None if (self.city_sort, self.city_order) == DEFAULT_SORT else self.city_order,
         }
         params.update(changes)
         return "?" + urlencode({k: v for k, v in params.items() if v})
@@ -50,7 +63,8 @@ class View:
     def cache_key(self) -> tuple:
         """What the rendered page depends on besides the projection position; `now` to the minute."""
         minute = self.now.replace(second=0, microsecond=0)
-        return (self.lang, self.date_from, self.date_to, self.at, self.sort, self.order, self.errors, minute)
+        return (self.lang, self.date_from, self.date_to, self.at, self.region, self.city, self.sort, self.order,
+                self.city_sort, self.city_order, self.errors, minute)
 
     @property
     def explicit_period(self) -> bool:
@@ -68,8 +82,9 @@ def local_input(instant: datetime) -> str:
     return instant.astimezone(MOSCOW).strftime("%Y-%m-%dT%H:%M:%S")
 
 
-def parse_view(params: dict[str, str], lang: str, now: datetime) -> View:
+def parse_view(params: dict[str, str], lang: str, now: datetime, gazetteer: Gazetteer | None = None) -> View:
     errors: list[str] = []
+    region, city = _place(params.get("region"), params.get("city"), gazetteer or Gazetteer.default(), errors)
     at = _instant(params.get("as_of"), now, errors)
     start, end = default_period(at or now)
     date_from = _date(params.get("from"), "from", errors) or start
@@ -77,12 +92,32 @@ def parse_view(params: dict[str, str], lang: str, now: datetime) -> View:
     if date_from > date_to or (date_to - date_from).days >= MAX_DAYS:
         errors.append("from/to")
         date_from, date_to = start, end
-    sort = params.get("sort") or DEFAULT_SORT[0]
-    order = params.get("order") or ("asc" if sort == "region" else "desc")
-    if sort not in SORT_KEYS or order not in ("asc", "desc"):
-        errors.append("sort")
-        sort, order = DEFAULT_SORT
-    return View(lang, date_from, date_to, at, sort, order, now, tuple(errors))
+    sort, order = _order(params.get("sort"), params.get("order"), SORT_KEYS, "sort", errors)
+    city_sort, city_order = _order(params.get("csort"), params.get("corder"), CITY_SORT_KEYS, "csort", errors)
+    return View(lang, date_from, date_to, at, sort, order, now, tuple(errors), region, city, city_sort, city_order)
+
+
+def _order(raw_sort: str | None, raw_order: str | None, keys: tuple[str, ...], name: str,
+           errors: list[str]) -> tuple[str, str]:
+    sort = raw_sort or DEFAULT_SORT[0]
+    order = raw_order or ("asc" if sort in TEXT_KEYS else "desc")
+    if sort not in keys or order not in ("asc", "desc"):
+        errors.append(name)
+        return DEFAULT_SORT
+    return sort, order
+
+
+def _place(region: str | None, city: str | None, gazetteer: Gazetteer, errors: list[str]) -> tuple[str | None, str | None]:
+    """As /v1/stats resolves them: a city implies its region; a region alone never narrows to a city."""
+    region, city = region or None, city or None
+    if region is None and city is None:
+        return None, None
+    try:
+        place = gazetteer.resolve(region=region, city=city)
+    except DomainError:
+        errors.append("city" if city else "region")
+        return None, None
+    return place.region, place.city
 
 
 def _date(raw: str | None, name: str, errors: list[str]) -> date | None:

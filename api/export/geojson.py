@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import json
 
-from api.export.rows import as_of_time, city_names, region_names
+from api.export.rows import as_of_time
+from api.places import city_names, region_names
 from api.figures import MEANING
 from domain.errors import UnknownPlace
 from domain.places import Gazetteer

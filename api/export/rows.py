@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import date, timezone
 
 from api.figures import MEANING, Filter
-from domain.errors import UnknownPlace
+from api.places import city_names, region_names
 from domain.places import Gazetteer
 from projections.queries import AsOf, Stats
 
@@ -74,24 +74,6 @@ def rows(stats: Stats, kind: str, gazetteer: Gazetteer) -> Iterator[Row]:
         t = g.totals
         yield Row(date.fromisoformat(g.key["day"]), kind, unit, region, region_ru, region_en, city_ru, city_en,
                   t.verified, t.unverified, t.reports, stats.as_of.position, when)
-
-
-def region_names(gazetteer: Gazetteer, code: str) -> tuple[str, str]:
-    try:
-        region = gazetteer.region(code)
-    except UnknownPlace:
-        return code, code  # a code the shipped gazetteer lacks still gets its row, under the code
-    return region.name_ru, region.name_en
-
-
-def city_names(gazetteer: Gazetteer, name_en: str) -> tuple[str, str]:
-    if not name_en:
-        return "", ""
-    try:
-        city = gazetteer.city_by_name_en(name_en)
-    except UnknownPlace:
-        return name_en, name_en
-    return city.name_ru, city.name_en
 
 
 def filename(figures: Filter, as_of: AsOf, extension: str) -> str:

@@ -13,6 +13,7 @@ import httpx
 import pytest
 from playwright.sync_api import expect
 
+from api.dashboard.choropleth import NO_REPORTS
 from api.dashboard.i18n import MOSCOW
 
 pytestmark = [pytest.mark.postgres, pytest.mark.slow]
@@ -87,10 +88,51 @@ def test_headline_and_region_table_match_the_api(seeded, context):
     checkpoints = page.locator("#checkpoints li")
     assert checkpoints.count() == 1
     assert "Kursk" in checkpoints.inner_text() and "51.73" in checkpoints.inner_text()
-    downloads = page.eval_on_selector_all("#downloads a", "links => links.map(a => a.href)")
-    assert len(downloads) == 4
+    downloads = page.eval_on_selector_all("#downloads li a", "links => links.map(a => a.href)")
+    assert len(downloads) == 6  # CSV, Excel and GeoJSON, for the period and for all days
     for href in downloads:
         assert httpx.get(href, timeout=10).status_code == 200, href
+
+
+def city_rows(page) -> list[dict]:
+    return page.eval_on_selector_all(
+        "#cities tbody tr[data-key]",
+        """rows => rows.map(r => ({
+            key: r.dataset.key, name: r.cells[0].textContent, region: r.cells[1].textContent,
+            verified: +r.cells[2].dataset.value, unverified: +r.cells[3].dataset.value,
+            reports: +r.cells[4].dataset.value}))""",
+    )
+
+
+def test_map_and_city_table_show_the_apis_figures_and_link_to_each_region(seeded, context):
+    page = context.new_page()
+    page.goto(seeded.url + "/?lang=en")
+    assert page.locator("#map svg.choropleth > a").count() == 85
+    shaded = page.eval_on_selector_all("#map svg.choropleth > a", """areas => Object.fromEntries(areas.map(
+        a => [a.dataset.region, a.querySelector("path").getAttribute("fill")]))""")
+    assert {code for code, fill in shaded.items() if fill != NO_REPORTS} == {"RU-MOW", "RU-SPE", "RU-NVS"}
+    assert page.locator("#map [data-region=UA-43] path").count() == 2  # its shade, and the hatching over it
+
+    api = api_stats(seeded, group_by="region,city")
+    expected = {f'{g["key"]["region"]}/{g["key"]["city"] or ""}': {k: g[k] for k in ("verified", "unverified", "reports")}
+                for g in api["groups"]}
+    rows = city_rows(page)
+    assert {r["key"]: {k: r[k] for k in ("verified", "unverified", "reports")} for r in rows} == expected
+    assert [r["name"] for r in rows] == ["Moscow", "Novosibirsk", "Saint Petersburg"]  # verified, largest first
+    page.locator("#cities th[data-sort=city] a").click()
+    page.wait_for_url("**csort=city**")
+    assert [r["name"] for r in city_rows(page)] == ["Moscow", "Novosibirsk", "Saint Petersburg"]
+    page.locator("#cities th[data-sort=city] a").click()
+    page.wait_for_url("**corder=desc**")
+    assert [r["name"] for r in city_rows(page)] == ["Saint Petersburg", "Novosibirsk", "Moscow"]
+
+    # A region on the map links to that region's figures, the same /v1/stats gives for it.
+    page.locator('#map a[data-region="RU-NVS"]').click()
+    page.wait_for_url("**region=RU-NVS**")
+    assert figures(page) == api_stats(seeded, region="RU-NVS")["total"] == {"verified": 7, "unverified": 0, "reports": 1}
+    assert [r["region"] for r in region_rows(page)] == ["RU-NVS"]
+    assert page.get_attribute('#map a[data-region="RU-NVS"] path', "stroke-width") == "2"
+    assert "Novosibirsk Oblast" in page.text_content(".notice.place")
 
 
 def test_language_follows_the_browser_and_switches(seeded, browser):
@@ -136,7 +178,7 @@ def test_as_of_shows_the_figures_known_then(site, context):
     assert "as known at" in page.text_content(".notice.past")
     # The API's view of the same instant agrees, the exports are for it too, and "now" is one link away.
     assert figures(page) == api_stats(site, as_of=then.isoformat())["total"]
-    for href in page.eval_on_selector_all("#downloads a", "links => links.map(a => a.href)"):
+    for href in page.eval_on_selector_all("#downloads li a", "links => links.map(a => a.href)"):
         assert "as_of=" in href and httpx.get(href, timeout=10).status_code == 200, href
     page.get_by_role("link", name="Show the current figures").click()
     page.wait_for_load_state()
@@ -153,6 +195,9 @@ def test_screenshots_at_desktop_and_phone_width(seeded, context, tmp_path):
         page.goto(seeded.url + "/?lang=en")
         # Usable on a phone: nothing wider than the screen, so no sideways scrolling of the page.
         assert page.evaluate("document.documentElement.scrollWidth") <= width
+        # The map is drawn, as wide as the column, on a phone too.
+        box = page.locator("#map svg.choropleth").bounding_box()
+        assert box and box["width"] >= min(width, 1100) * 0.8 and box["height"] > box["width"] * 0.4
         page.screenshot(path=str(folder / f"dashboard-{width}.png"), full_page=True)
         assert (folder / f"dashboard-{width}.png").stat().st_size > 10_000
     # Russian headings are the longer ones: the region table still fits a phone without scrolling.

@@ -2,16 +2,23 @@
 
 from __future__ import annotations
 
+import json
+import re
+from markupsafe import escape
 from datetime import date, datetime, timezone
 from uuid import uuid4
+from xml.etree import ElementTree
 
 import pytest
 
 from api.dashboard.chart import Bar, nice_ceiling, timeline_svg
+from api.dashboard.choropleth import NO_REPORTS, SHADES, choropleth
+from api.dashboard.geometry import geometry
 from api.dashboard.data import Figures
 from api.dashboard.i18n import negotiate
 from api.dashboard.render import render_page
 from api.dashboard.view import parse_view
+from domain.places import DATA_FILE, Gazetteer
 from projections.queries import ActiveCheckpoint, AsOf, Group, Stats, Totals
 
 NOW = datetime(2026, 11, 25, 12, 0, tzinfo=timezone.utc)  # 15:00 in Moscow
@@ -88,3 +95,70 @@ def test_every_value_is_escaped():
     page = render_page(view, Figures(stats, stats, [checkpoint]), base="", assets={"dashboard.css": "/c", "dashboard.js": "/j"})
     assert "<script>alert" not in page
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+
+
+HOSTILE = 'Москва"/><script>alert(1)</script><path d="M0 0'
+
+
+def hostile_gazetteer() -> Gazetteer:
+    """The shipped gazetteer with Moscow's region and city renamed to markup."""
+    data = json.loads(DATA_FILE.read_text(encoding="utf-8"))
+    for region in data["regions"]:
+        if region["code"] == "RU-MOW":
+            region["name_en"] = region["name_ru"] = HOSTILE
+    for city in data["cities"]:
+        if city["name_en"] == "Moscow":
+            city["name_ru"] = HOSTILE + "&amp;"
+    return Gazetteer.from_json(data)
+
+
+@pytest.mark.parametrize("lang", ["ru", "en"])
+def test_a_hostile_place_name_cannot_break_the_map_or_the_tables(lang):
+    by_region = Stats(AsOf(3, NOW), Totals(40, 3, 2), [Group({"region": "RU-MOW"}, Totals(40, 3, 2)),
+                                                       Group({"region": "<svg onload=x>"}, Totals(1, 0, 1))])
+    by_city = Stats(AsOf(3, NOW), Totals(40, 3, 2), [Group({"region": "RU-MOW", "city": "Moscow"}, Totals(40, 3, 2))])
+    view = parse_view({"from": "2026-11-20"}, lang, NOW)
+    page = render_page(view, Figures(by_region, by_region, [], by_city, by_region), base="",
+                       assets={"dashboard.css": "/c", "dashboard.js": "/j"}, gazetteer=hostile_gazetteer())
+    assert "<script>" not in page and "<svg onload" not in page
+    # The map is well-formed XML whatever the names, and every name is text in a <title>.
+    svg = page[page.index('<svg class="choropleth"'):page.index("</svg>", page.index('<svg class="choropleth"')) + 6]
+    root = ElementTree.fromstring(svg)
+    ns = "{http://www.w3.org/2000/svg}"
+    areas = root.findall(f"{ns}a")
+    assert len(areas) == 85  # every region in the shipped outlines, and nothing injected
+    moscow = next(a for a in areas if a.get("data-region") == "RU-MOW")
+    assert moscow.find(f"{ns}title").text.startswith(HOSTILE)
+    assert len(moscow.findall(f"{ns}path")) == 1
+    # The tables too: the hostile names come back as text.
+    cities = page[page.index('<section id="cities"'):page.index("</section>", page.index('<section id="cities"'))]
+    city = HOSTILE + "&amp;" if lang == "ru" else "Moscow"
+    assert f'<td data-value="{escape(HOSTILE.lower())}">{escape(HOSTILE)}</td>' in cities
+    assert f">{escape(city)}</a></th>" in cities
+
+
+def test_map_shades_regions_by_their_detentions_and_marks_the_disputed_ones():
+    by_region = Stats(AsOf(3, NOW), Totals(50, 3, 3), [Group({"region": "RU-MOW"}, Totals(40, 3, 2)),
+                                                       Group({"region": "RU-NVS"}, Totals(7, 0, 1))])
+    view = parse_view({"from": "2026-11-20", "region": "RU-NVS"}, "en", NOW)
+    chart = choropleth(view, by_region, Gazetteer.default(), "/base")
+    fills = {a.code: a.fill for a in chart.areas}
+    assert fills["RU-MOW"] == SHADES[-1] and fills["RU-NVS"] not in (SHADES[-1], NO_REPORTS)
+    assert fills["RU-SPE"] == NO_REPORTS
+    assert {a.code for a in chart.areas if a.disputed} == {"UA-43", "UA-40"}
+    assert [a.code for a in chart.areas if a.selected] == ["RU-NVS"]
+    moscow = next(a for a in chart.areas if a.code == "RU-MOW")
+    assert moscow.href.startswith("/base/?") and "region=RU-MOW" in moscow.href
+    assert moscow.title == "Moscow: verified 40, unverified 3"
+    assert [s.label for s in chart.legend] == ["no reports", "1–3", "4–6", "7–20", "21–30", "31–50"]
+
+
+def test_every_shipped_outline_is_a_gazetteer_region_and_projects_inside_the_frame():
+    shape = geometry()
+    assert [o.code for o in shape.outlines] == [r.code for r in Gazetteer.default().regions]
+    numbers = [int(n) for o in shape.outlines for n in re.findall(r"-?\d+", o.path)]
+    assert numbers and all(re.fullmatch(r"(M-?\d+ -?\d+l[-\d ]+z)+", o.path) for o in shape.outlines)
+    # Chukotka runs past 180° in the file: projected as it is, it stays inside the frame, at its east end.
+    chukotka = next(o for o in shape.outlines if o.code == "RU-CHU")
+    start = int(re.match(r"M(\d+)", chukotka.path)[1])
+    assert shape.width * 0.8 < start <= shape.width

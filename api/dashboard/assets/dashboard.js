@@ -7,11 +7,12 @@
   if (!main) return;
   var lang = document.documentElement.lang || "ru";
 
-  // -- sorting the region table in place ------------------------------------------------------
-  function cellValue(row, index) {
+  // -- sorting the region and city tables in place --------------------------------------------
+  // Text columns hold their sort text in data-value, figures their number; rows carry data-key.
+  function cellValue(row, index, numeric) {
     var cell = row.children[index];
     var raw = cell ? cell.getAttribute("data-value") : "";
-    return index === 0 ? raw || "" : Number(raw || 0);
+    return numeric ? Number(raw || 0) : raw || "";
   }
 
   function sortTable(link) {
@@ -19,26 +20,28 @@
     var table = th.closest("table");
     var heads = Array.prototype.slice.call(th.parentNode.children);
     var index = heads.indexOf(th);
+    var numeric = th.getAttribute("data-natural") === "desc";
     var order = link.getAttribute("data-order");
     var body = table.tBodies[0];
-    var rows = Array.prototype.slice.call(body.rows).filter(function (r) { return r.hasAttribute("data-region"); });
+    var rows = Array.prototype.slice.call(body.rows).filter(function (r) { return r.hasAttribute("data-key"); });
     rows.sort(function (a, b) {
-      var x = cellValue(a, index), y = cellValue(b, index);
-      var c = index === 0 ? String(x).localeCompare(String(y), lang) : x - y;
-      if (c === 0) c = a.getAttribute("data-region").localeCompare(b.getAttribute("data-region"));
+      var x = cellValue(a, index, numeric), y = cellValue(b, index, numeric);
+      var c = numeric ? x - y : String(x).localeCompare(String(y), lang);
+      if (c === 0) c = a.getAttribute("data-key").localeCompare(b.getAttribute("data-key"));
       return order === "asc" ? c : -c;
     });
     rows.forEach(function (r) { body.appendChild(r); });
     // The server renders this order too, so a reload or a shared link keeps it.
     history.replaceState(null, "", link.href);
+    var orderParam = new URL(link.href).searchParams.has("corder") ? "corder" : "order";
     heads.forEach(function (h) {
       var a = h.querySelector("a[data-order]");
       if (!a) return;
-      var next = h === th ? (order === "asc" ? "desc" : "asc") : h.getAttribute("data-sort") === "region" ? "asc" : "desc";
+      var next = h === th ? (order === "asc" ? "desc" : "asc") : h.getAttribute("data-natural");
       if (h === th) h.setAttribute("aria-sort", order === "asc" ? "ascending" : "descending");
       else h.removeAttribute("aria-sort");
       var url = new URL(a.href);
-      url.searchParams.set("order", next);
+      url.searchParams.set(orderParam, next);
       a.href = url.href;
       a.setAttribute("data-order", next);
     });

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import base64
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
 
 from domain.application import Svodka
 from infra.crypto import EnvelopeVault, KeyStore, MemoryKeyStore
-from infra.database import Database, open_database
+from infra.database import Database, open_database, preparing
 from infra.keys import Keys, load_keys
 from infra.keystore import PostgresKeyStore
 from infra.settings import Settings
@@ -32,20 +32,30 @@ def storage_env(keys: Keys) -> dict[str, str]:
     }
 
 
-def build_application(keys: Keys, db: Database | None, store: KeyStore | None = None) -> Svodka:
-    """The domain application on PostgreSQL, or in memory when `db` is None (tests, tools)."""
+def build_application(
+    keys: Keys, db: Database | None, store: KeyStore | None = None, *, prepare: bool = True
+) -> Svodka:
+    """The domain application on PostgreSQL, or in memory when `db` is None (tests, tools).
+
+    With `prepare`, the library creates its tables and functions (DDL); without, it only uses them.
+    """
     env = storage_env(keys)
     env.update(db.eventsourcing_env() if db else {"PERSISTENCE_MODULE": "eventsourcing.popo"})
+    env["CREATE_TABLE"] = "y" if prepare else "n"
     vault = EnvelopeVault(keys.subkey("data keys"), store or MemoryKeyStore())
     return Svodka(env, vault=vault)
 
 
 @contextmanager
-def services(settings: Settings) -> Iterator[Services]:
-    with open_database(settings) as db:
+def services(settings: Settings, *, prepare: bool = True) -> Iterator[Services]:
+    """Everything a part needs. `prepare=False` runs no DDL: for `--workers` processes, whose
+    parent prepared the database once (N processes replacing the library's function at once
+    fail with "tuple concurrently updated")."""
+    with open_database(settings, prepare=prepare) as db:
         keys = load_keys(settings)
-        store = PostgresKeyStore(db)
-        app = build_application(keys, db, store)
+        with preparing(db) if prepare else nullcontext():
+            store = PostgresKeyStore(db, create=prepare)
+            app = build_application(keys, db, store, prepare=prepare)
         try:
             yield Services(settings=settings, db=db, keys=keys, app=app)
         finally:

@@ -2,19 +2,36 @@
 
 from __future__ import annotations
 
+import base64
+import binascii
 import logging
 from pathlib import Path
 from typing import Annotated
 
 import typer
-from pydantic import ValidationError
+from typer.core import TyperGroup
 
-from infra.settings import Settings, load_settings
 from infra.backup_cli import backup_command, restore_command
+from infra.exits import CONFIGURATION, HELP, NOT_BUILT, Failure, fail, settings_or_exit
 from infra.tokens_cli import tokens_cli
 
+__all__ = ["cli", "main", "settings_or_exit"]  # settings_or_exit: the commands in other modules use it
+
+
+class Commands(TyperGroup):
+    """Every command, its subcommands included, ends a Failure with one line and its status."""
+
+    def invoke(self, ctx: typer.Context):  # type: ignore[no-untyped-def]
+        try:
+            return super().invoke(ctx)
+        except Failure as failure:
+            raise fail(str(failure), failure.status) from None
+
+
 cli = typer.Typer(
+    cls=Commands,
     help="svodka: event-sourced counts of detentions and police checkpoints.",
+    epilog=HELP,
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
@@ -27,31 +44,9 @@ cli.command("restore")(restore_command)
 log = logging.getLogger("svodka")
 
 
-def settings_or_exit() -> Settings:
-    """Configuration errors are the operator's to fix: say which variable, not a traceback."""
-    from infra.logs import configure_logging
-
-    try:
-        settings = load_settings()
-    except (ValidationError, ValueError) as error:
-        typer.secho(f"svodka: configuration error:\n{_explain(error)}", err=True, fg="red")
-        raise typer.Exit(2) from None
-    secrets = [s.get_secret_value() for s in (settings.telegram_bot_token, settings.webhook_secret) if s]
-    for tokens in settings.tokens_by_role.values():
-        secrets.extend(tokens)
-    configure_logging(settings.log_level, settings.log_format, secrets)
-    return settings
-
-
-def _explain(error: Exception) -> str:
-    if isinstance(error, ValidationError):
-        return "\n".join(f"  {e['msg'].removeprefix('Value error, ')}" for e in error.errors())
-    return f"  {error}"
-
-
 def not_built(what: str) -> None:
     typer.secho(f"svodka: {what} is not built yet.", err=True, fg="yellow")
-    raise typer.Exit(3)
+    raise typer.Exit(NOT_BUILT)
 
 
 HostOpt = Annotated[str | None, typer.Option(help="Address to listen on [default: SVODKA_HOST or 127.0.0.1]")]
@@ -148,7 +143,26 @@ def audit_verify(
     """Recompute the hash chain and every public figure from FILE, offline; exit 1 at a divergence."""
     from infra.audit import run_verify
 
-    raise typer.Exit(run_verify(file, key, against, heads))
+    for path, what in ((file, "the export"), (heads, "--heads")):
+        if path is not None and not path.is_file():
+            raise fail(f"{what}: no such file: {path}", CONFIGURATION)
+    if key is not None:
+        try:
+            raw = base64.b64decode(key, validate=True)
+        except (binascii.Error, ValueError):
+            raw = b""
+        if len(raw) != 32:
+            raise fail("--key must be the server's Ed25519 public key: base64 of 32 bytes (/v1/audit/key)",
+                       CONFIGURATION)
+    try:
+        code = run_verify(file, key, against, heads)
+    except (OSError, UnicodeDecodeError) as error:
+        raise fail(f"cannot read {error.filename or 'the file'}: {error.strerror or error}"
+                   if isinstance(error, OSError) else f"the files must be UTF-8 text: {error.reason}",
+                   CONFIGURATION) from None
+    except ValueError as error:  # a heads file that is not JSON (an export's own lines are checked)
+        raise fail(f"--heads {heads}: {error}", CONFIGURATION) from None
+    raise typer.Exit(code)
 
 
 def main() -> None:

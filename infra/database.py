@@ -14,6 +14,7 @@ from urllib.parse import quote
 import psycopg
 from psycopg.conninfo import conninfo_to_dict
 
+from infra.exits import DatabaseUnavailable, Failure
 from infra.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -59,6 +60,30 @@ class Database:
             return False
 
 
+def check_reachable(db: Database, timeout: int = 3) -> None:
+    """Fail in seconds with the server's own reason (no such database, refused...), instead of
+    pools retrying for half a minute with the cause buried in their warnings."""
+    try:
+        with psycopg.connect(db.url, connect_timeout=timeout):
+            pass
+    except psycopg.ProgrammingError as error:  # not a URL libpq can read
+        raise Failure(f"DATABASE_URL is not a valid PostgreSQL URL: {_first_line(error)}") from None
+    except psycopg.Error as error:
+        raise DatabaseUnavailable(f"cannot use the database {_where(db.url)}: {_first_line(error)}") from None
+
+
+def _where(url: str) -> str:
+    """host:port/dbname as user: enough to find the mistake, never the password."""
+    parts = conninfo_to_dict(url)
+    host = parts.get("host") or "localhost"
+    return f"{host}:{parts.get('port') or 5432}/{parts.get('dbname') or 'postgres'} as {parts.get('user') or 'postgres'}"
+
+
+def _first_line(error: Exception) -> str:
+    line = (str(error).strip().splitlines() or [type(error).__name__])[0]
+    return re.sub(r"\s+", " ", line.removeprefix("connection failed: ").replace("FATAL:", "")).strip()
+
+
 def check_schema_name(schema: str) -> str:
     if not SCHEMA_NAME.match(schema):
         raise ValueError(f"SVODKA_DB_SCHEMA={schema!r} must be a lower-case SQL identifier")
@@ -66,18 +91,36 @@ def check_schema_name(schema: str) -> str:
 
 
 @contextmanager
-def open_database(settings: Settings) -> Iterator[Database]:
-    """Yield the database, starting (and afterwards stopping) the embedded server if needed."""
+def open_database(settings: Settings, *, prepare: bool = True) -> Iterator[Database]:
+    """Yield the database, starting (and afterwards stopping) the embedded server if needed.
+
+    `prepare` creates the schema; a `--workers` process leaves that to its parent.
+    """
     schema = check_schema_name(settings.db_schema)
     if settings.database_url is not None:
         db = Database(settings.database_url.get_secret_value(), schema)
-        _ensure_schema(db)
+        check_reachable(db)
+        if prepare:
+            _ensure_schema(db)
         yield db
         return
     with embedded_server(settings.data_dir / "pgdata") as url:
         db = Database(url, schema, embedded=True)
-        _ensure_schema(db)
+        if prepare:
+            _ensure_schema(db)
         yield db
+
+
+@contextmanager
+def preparing(db: Database) -> Iterator[None]:
+    """One process at a time creates tables and functions: `svodka api` and two `svodka project`
+    started together would otherwise replace the library's function at once and one would fail."""
+    with psycopg.connect(db.url, autocommit=True, connect_timeout=5) as conn:
+        conn.execute("SELECT pg_advisory_lock(hashtext('svodka: prepare ' || %s))", (db.schema,))
+        try:
+            yield
+        finally:
+            conn.execute("SELECT pg_advisory_unlock(hashtext('svodka: prepare ' || %s))", (db.schema,))
 
 
 @contextmanager

@@ -22,12 +22,14 @@ ALTER TABLE {schema}.subject_keys ADD COLUMN IF NOT EXISTS owner text UNIQUE
 class PostgresKeyStore:
     """Deleting a row is the crypto-shred; nothing else holds the unwrapped key."""
 
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Database, *, create: bool = True) -> None:
         self._table = f'"{db.schema}".subject_keys'
         # Checked on every checkout: after a PostgreSQL restart, a dead connection is replaced
         # instead of failing the report (and its group-commit batch) that drew it.
         self._pool = ConnectionPool(db.url, min_size=1, max_size=4, open=True, kwargs={"autocommit": True},
                                     check=ConnectionPool.check_connection, timeout=10)
+        if not create:
+            return  # a worker: its parent created the table
         try:
             with self._pool.connection() as conn:
                 conn.execute(DDL.format(schema=f'"{db.schema}"'))

@@ -10,19 +10,22 @@ import asyncio
 import logging
 import os
 import signal
+import socket
 import tempfile
 from collections.abc import Awaitable, Callable
 from contextlib import ExitStack
+from typing import TYPE_CHECKING
 
 import uvicorn
-from fastapi import FastAPI
 
-from api.app import create_app
-from api.context import ApiConfig
-from api.metrics import forget_worker
 from infra.audit_part import public_key
 from infra.bootstrap import Services, services
+from infra.exits import AddressInUse, settings_or_exit
 from infra.settings import Settings
+
+if TYPE_CHECKING:  # the API is imported where it runs: `svodka project` need not load FastAPI
+    from api.context import ApiConfig
+    from fastapi import FastAPI
 
 log = logging.getLogger("svodka")
 MULTIPROCESS_DIR = "PROMETHEUS_MULTIPROC_DIR"  # prometheus_client's own setting
@@ -30,6 +33,8 @@ Part = Callable[[Services], Awaitable[None]]
 
 
 def api_config(svc: Services) -> ApiConfig:
+    from api.context import ApiConfig
+
     tokens = svc.settings.tokens_by_role
     return ApiConfig(
         database_url=svc.db.url,
@@ -47,8 +52,25 @@ def api_config(svc: Services) -> ApiConfig:
     )
 
 
+def check_address(host: str, port: int) -> None:
+    """Fail in one line before starting anything when the port is taken (uvicorn would exit 3)."""
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)
+    except socket.gaierror as error:
+        raise AddressInUse(f"cannot listen on {host}:{port}: {error.strerror}") from None
+    family, kind, proto, _, address = infos[0]
+    with socket.socket(family, kind, proto) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as uvicorn binds
+        try:
+            probe.bind(address)
+        except OSError as error:
+            raise AddressInUse(f"cannot listen on {host}:{port}: {error.strerror or error}") from None
+
+
 def run(settings: Settings, parts: list[Part], *, host: str | None = None, port: int | None = None) -> None:
     """Run `parts` (and the API when a port is given) until Ctrl-C or SIGTERM, then clean up."""
+    if port is not None:
+        check_address(host or "127.0.0.1", port)
     # uvicorn re-raises a captured SIGTERM once it has shut down; as KeyboardInterrupt it unwinds
     # through `services`, which stops the embedded PostgreSQL instead of dying with it running.
     previous = signal.signal(signal.SIGTERM, _interrupt)
@@ -69,6 +91,7 @@ def _interrupt(signum: int, frame: object) -> None:
 
 def run_workers(settings: Settings, *, host: str, port: int, workers: int) -> None:
     """`svodka api --workers N`: N uvicorn processes, each building its app with `worker_app`."""
+    check_address(host, port)
     # Built once here first: keys generated and tables created before N workers could race to.
     with services(settings) as svc, tempfile.TemporaryDirectory(prefix="svodka-metrics-") as shared_metrics:
         # The workers use this server, the embedded one too: its URL is the one thing they inherit.
@@ -85,10 +108,12 @@ def run_workers(settings: Settings, *, host: str, port: int, workers: int) -> No
 
 def worker_app() -> FastAPI:
     """One worker's app: its own services from settings, released when the app shuts down."""
-    from infra.cli import settings_or_exit
+    from api.app import create_app
+    from api.metrics import forget_worker
 
     stack = ExitStack()
-    svc = stack.enter_context(services(settings_or_exit()))
+    # No DDL here: the parent (run_workers) prepared the database before starting the workers.
+    svc = stack.enter_context(services(settings_or_exit(), prepare=False))
     config = api_config(svc)
     config.metrics_dir = os.environ.get(MULTIPROCESS_DIR)
     if config.metrics_dir:
@@ -101,6 +126,8 @@ async def _run(svc: Services, parts: list[Part], host: str | None, port: int | N
     tasks = [asyncio.create_task(part(svc), name=getattr(part, "__name__", "part")) for part in parts]
     try:
         if port is not None:
+            from api.app import create_app
+
             app = create_app(api_config(svc))
             log.info("svodka API listening", extra={"host": host, "port": port, "embedded_db": svc.db.embedded})
             # No proxy_headers: which X-Forwarded-For to believe is SVODKA_TRUSTED_PROXIES' (api/gate.py).

@@ -34,7 +34,10 @@ def utc_now() -> datetime:
 
 
 def check_occurred_at(occurred_at: datetime, now: datetime | None = None) -> datetime:
-    """Normalise to UTC and refuse naive, future or implausibly old instants."""
+    """Normalise to UTC, to the minute, and refuse naive, future or implausibly old instants.
+
+    The minute is all a count needs; the seconds of "now" in the bot would be the moment the
+    reporter pressed the button, which audit exports publish (docs/THREAT_MODEL.md)."""
     if occurred_at.tzinfo is None or occurred_at.utcoffset() is None:
         raise InvalidReport("The time must include a UTC offset.", field="occurred_at")
     try:
@@ -45,7 +48,7 @@ def check_occurred_at(occurred_at: datetime, now: datetime | None = None) -> dat
         raise InvalidReport("The time it happened cannot be in the future.", field="occurred_at")
     if occurred_at < EARLIEST:
         raise InvalidReport("The time it happened is too long ago.", field="occurred_at")
-    return occurred_at
+    return occurred_at.replace(second=0, microsecond=0)
 
 
 def check_detained(kind: Kind, detained: int | None) -> int | None:

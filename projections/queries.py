@@ -158,6 +158,12 @@ async def stats(
     return Stats(as_of=stamp, total=total, groups=groups if group_by else [])
 
 
+def public_time(at: datetime) -> datetime:
+    """A reporter's time as the public may see it: to the minute (docs/THREAT_MODEL.md, "Public
+    precision"). Finer, it could be matched with when an account wrote to the bot."""
+    return at.replace(second=0, microsecond=0)
+
+
 async def active_checkpoints(
     conn: asyncpg.Connection,
     *,
@@ -210,9 +216,9 @@ async def active_checkpoints(
             city=r["city"],
             lat=r["lat"],
             lon=r["lon"],
-            reported_at=r["submitted_at"],
-            last_confirmed_at=r["seen"],
-            expires_at=r["seen"] + ttl,
+            reported_at=public_time(r["submitted_at"]),
+            last_confirmed_at=public_time(r["seen"]),
+            expires_at=public_time(r["seen"] + ttl),
             confirmations=r["n"],
             status="verified" if r["status"] == "verified" else "unverified",
         )

@@ -308,3 +308,10 @@ def test_a_batch_builds_what_submit_builds(app):
     assert (report.region, report.kind, report.coarse_lat) == ("RU-KRS", Kind.CHECKPOINT, round(51.7304, 2))
     assert app.personal_fields(outcome.id) == {"lat": 51.7304, "lon": 36.1926, "description": "двое у поста"}
     assert not app.submit(new).created
+
+
+def test_the_time_it_happened_is_kept_to_the_minute(app):
+    """Seconds would be the moment the reporter pressed "now", which audit exports publish."""
+    exact = NOW - timedelta(minutes=30, seconds=17, microseconds=4)
+    rid = app.submit(detention(occurred_at=exact, client_ref="exact")).id
+    assert app.report(rid).occurred_at == exact.replace(second=0, microsecond=0)

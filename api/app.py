@@ -32,7 +32,8 @@ def create_app(config: ApiConfig) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         state = await ApiState.open(config, metrics_)
         app.state.api = state
-        app.state.pool = state.read_model.pool  # the dashboard reads through it
+        app.state.pool = state.read_model.pool  # the primary: health and audit read through it
+        app.state.public_reads = state.read_model.reads  # the dashboard's: replicas, then the primary
         try:
             yield
         finally:

@@ -45,6 +45,12 @@ class ApiConfig:
     cache_max_age_seconds: int = 5
     # /readyz fails while the read model is further than this behind the event log.
     ready_max_lag: int = 1000
+    # Streaming replicas for public reads (stats, checkpoints, exports, dashboard), tried in order,
+    # then the primary; /readyz fails while the serving one lags the primary beyond either bound.
+    read_database_urls: list[str] = field(default_factory=list)
+    replica_max_lag_events: int = 1000
+    replica_max_lag_seconds: float = 30.0
+    replica_retry_seconds: float = 5.0  # a replica that stopped answering is tried again after this
     # Group commit: at most this many reports in one transaction, and this many in flight.
     commit_batch_max: int = 256
     commit_concurrency: int = 2

@@ -23,6 +23,10 @@ class Readiness(Health):
     position: int | None
     head: int | None
     lag: int | None
+    # With SVODKA_READ_DATABASE_URLS: "ok", "behind", or "primary" once every replica failed over.
+    replica: str | None = None
+    replica_lag_events: int | None = None
+    replica_lag_seconds: float | None = None
 
 
 async def _database(request: Request) -> str:
@@ -61,7 +65,22 @@ async def readyz(request: Request, state: State) -> JSONResponse:
         projection = "behind"
     else:
         projection = "ok"
-    ready = database == "ok" and projection == "ok"
+    replica, (replica_events, replica_seconds) = _replica(state), model.replica_lag
+    ready = database == "ok" and projection == "ok" and replica != "behind"
     body = Readiness(status="ok" if ready else "degraded", database=database, projection=projection,
-                     position=model.position, head=model.head, lag=lag)
+                     position=model.position, head=model.head, lag=lag, replica=replica,
+                     replica_lag_events=replica_events, replica_lag_seconds=replica_seconds)  # fmt: skip
     return JSONResponse(body.model_dump(), status_code=200 if ready else 503)
+
+
+def _replica(state) -> str | None:
+    """Whether the replica serving public reads is close enough to the primary to publish from."""
+    reads, config = state.read_model.reads, state.config
+    if not reads.has_replicas:
+        return None
+    if reads.serving == "primary":
+        return "primary"  # reads still answer, from the primary: ready, and the fallback is logged
+    events, seconds = state.read_model.replica_lag
+    if (events or 0) > config.replica_max_lag_events or (seconds or 0) > config.replica_max_lag_seconds:
+        return "behind"
+    return "ok"

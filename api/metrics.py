@@ -39,6 +39,23 @@ class Metrics:
             "svodka_projection_lag_events", "Events recorded but not yet in the read model.",
             registry=self.registry, multiprocess_mode="livemostrecent",
         )
+        # Public reads from streaming replicas (api/replicas.py).
+        self.read_fallbacks = Counter(
+            "svodka_read_fallbacks_total", "Public reads moved off a source that stopped answering.",
+            ["source"], registry=self.registry,
+        )
+        self.read_source = Gauge(
+            "svodka_read_source", "1 for the source (replicaN or primary) serving public reads.", ["source"],
+            registry=self.registry, multiprocess_mode="livemax",
+        )
+        self.replica_lag_events = Gauge(
+            "svodka_replica_lag_events", "Events the serving replica's read model is behind the primary's.",
+            registry=self.registry, multiprocess_mode="livemax",
+        )
+        self.replica_lag_seconds = Gauge(
+            "svodka_replica_lag_seconds", "Seconds the serving replica's replay is behind (0 when caught up).",
+            registry=self.registry, multiprocess_mode="livemax",
+        )
 
         # Labelled children looked up once: `labels()` takes a lock and builds a key every call.
         self._children: dict[tuple, tuple] = {}

@@ -15,6 +15,7 @@ import asyncpg
 from starlette.concurrency import run_in_threadpool
 
 from api.metrics import Metrics
+from api.replicas import ReadSources
 from domain.application import Svodka
 from projections import queries
 from projections.queries import AsOf
@@ -24,8 +25,11 @@ LAG_EVERY = 5  # refreshes between two looks at the head of the event log
 
 
 class ReadModel:
-    def __init__(self, pool: asyncpg.Pool, application: Svodka, metrics: Metrics, refresh_seconds: float) -> None:
-        self.pool = pool
+    def __init__(self, pool: asyncpg.Pool, application: Svodka, metrics: Metrics, refresh_seconds: float,
+                 reads: ReadSources | None = None) -> None:  # fmt: skip
+        self.pool = pool  # the primary: moderation, tokens, health
+        self.reads = reads or ReadSources(pool, [], metrics)  # public reads: replicas, then the primary
+        self.replica_lag: tuple[int | None, float | None] = (None, None)  # (events, seconds)
         self.application = application
         self.metrics = metrics
         self.refresh_seconds = refresh_seconds
@@ -46,7 +50,7 @@ class ReadModel:
     @asynccontextmanager
     async def snapshot(self) -> AsyncIterator[asyncpg.Connection]:
         """One consistent view: the position read here matches the figures read beside it."""
-        async with self.pool.acquire() as conn, conn.transaction(isolation="repeatable_read", readonly=True):
+        async with self.reads.acquire(snapshot=True) as conn:
             yield conn
 
     def advance(self, as_of: AsOf) -> None:
@@ -56,7 +60,8 @@ class ReadModel:
             self.metrics.position.set(as_of.position)
 
     async def refresh(self, *, with_head: bool = True) -> None:
-        async with self.pool.acquire() as conn:
+        # The position of the source serving public reads: on a replica, the one it has applied.
+        async with self.reads.acquire() as conn:
             current = await queries.as_of(conn)
         if self.as_of is None or current.position != self.as_of.position:
             self.as_of = current  # a replay may move it back to 0: follow it
@@ -64,6 +69,16 @@ class ReadModel:
         if with_head:
             self.head = await run_in_threadpool(self.application.recorder.max_notification_id) or 0
             self.metrics.lag.set(self.lag or 0)
+        if self.reads.has_replicas:
+            await self._replica_lag()
+
+    async def _replica_lag(self) -> None:
+        async with self.pool.acquire() as conn:
+            primary = await queries.as_of(conn)
+        self.replica_lag = await self.reads.replica_lag(primary.position)
+        events, seconds = self.replica_lag
+        self.metrics.replica_lag_events.set(events or 0)
+        self.metrics.replica_lag_seconds.set(seconds or 0)
 
     def start(self) -> None:
         self._task = asyncio.create_task(self._poll(), name="read model position")

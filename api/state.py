@@ -13,6 +13,7 @@ from api.group_commit import GroupCommit
 from api.limits import RateLimiter
 from api.metrics import Metrics
 from api.readmodel import ReadModel
+from api.replicas import ReadSources
 from api.stored_tokens import StoredTokens
 
 
@@ -28,13 +29,15 @@ class ApiState:
 
     @classmethod
     async def open(cls, config: ApiConfig, metrics: Metrics) -> ApiState:
-        pool = await asyncpg.create_pool(
-            config.database_url,
-            min_size=1,
-            max_size=8,
-            server_settings={"search_path": f"{config.schema},public", "application_name": "svodka-api"},
-        )
-        read_model = ReadModel(pool, config.application, metrics, config.position_refresh_seconds)
+        server_settings = {"search_path": f"{config.schema},public", "application_name": "svodka-api"}
+        pool = await asyncpg.create_pool(config.database_url, min_size=1, max_size=8, server_settings=server_settings)
+        # Replicas connect on first use (min_size=0): one that is down at start must not stop the API.
+        replicas = [
+            (f"replica{i}", await asyncpg.create_pool(url, min_size=0, max_size=8, server_settings=server_settings))
+            for i, url in enumerate(config.read_database_urls, start=1)
+        ]
+        reads = ReadSources(pool, replicas, metrics, retry_seconds=config.replica_retry_seconds)
+        read_model = ReadModel(pool, config.application, metrics, config.position_refresh_seconds, reads)
         read_model.start()
         stored = StoredTokens(pool, config.token_refresh_seconds)
         await stored.refresh()  # issued tokens work from the first request
@@ -59,6 +62,7 @@ class ApiState:
         if self.tokens.stored is not None:
             await self.tokens.stored.close()
         await self.limiter.close()
+        await self.read_model.reads.close()
         await self.read_model.pool.close()
         if self.config.on_close is not None:
             self.config.on_close()

@@ -49,6 +49,8 @@ def api_config(svc: Services) -> ApiConfig:
         checkpoint_ttl=svc.settings.checkpoint_ttl,
         trusted_proxies=svc.settings.trusted_networks,
         redis_max_connections=svc.settings.redis_max_connections,
+        read_database_urls=svc.settings.read_urls, replica_max_lag_events=svc.settings.replica_max_lag_events,
+        replica_max_lag_seconds=svc.settings.replica_max_lag_seconds,
     )
 
 

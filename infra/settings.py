@@ -32,6 +32,10 @@ class Settings(BaseSettings):
     )
     data_dir: Path = Field(DEFAULT_DATA_DIR, validation_alias=_env("SVODKA_DATA_DIR"))
     database_url: SecretStr | None = Field(None, validation_alias=_env("DATABASE_URL"))
+    # Streaming replicas for public reads, comma-separated libpq URLs (README, "Configuration").
+    read_database_urls: SecretStr | None = Field(None, validation_alias=_env("SVODKA_READ_DATABASE_URLS"))
+    replica_max_lag_events: int = Field(1000, ge=0, validation_alias=_env("SVODKA_REPLICA_MAX_LAG_EVENTS"))
+    replica_max_lag_seconds: float = Field(30.0, gt=0, validation_alias=_env("SVODKA_REPLICA_MAX_LAG_SECONDS"))
     # Tables for one deployment live in this schema; tests give each run its own.
     db_schema: str = Field("public", validation_alias=_env("SVODKA_DB_SCHEMA"))
 
@@ -100,6 +104,12 @@ class Settings(BaseSettings):
                         "when SVODKA_ENV=production"
                     )
         return self
+
+    @property
+    def read_urls(self) -> list[str]:
+        if self.read_database_urls is None:
+            return []
+        return [u.strip() for u in self.read_database_urls.get_secret_value().split(",") if u.strip()]
 
     @property
     def checkpoint_ttl(self) -> timedelta:

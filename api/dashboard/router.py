@@ -74,7 +74,7 @@ async def dashboard(request: Request) -> HTMLResponse:
         "Content-Language": lang,
     }
     page = await _pages(request.app).get(
-        request.app.state.pool,
+        request.app.state.public_reads,
         view,
         lambda figures: render_page(view, figures, base=base, assets=asset_urls(base), gazetteer=gazetteer),
         variant=base,

@@ -7,6 +7,7 @@ missing from it, so editing one answer from the summary asks only that question 
 from __future__ import annotations
 
 import re
+import time as clock
 import zlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -122,9 +123,19 @@ class ReportConversation:
     # The state as aiogram read it for this update, kept up to date here, so asking the next
     # question does not read it again (with Redis, each read is a round trip).
     raw_state: str | None = None
+    _draft: dict[str, Any] | None = None  # read once per update
 
     async def draft(self) -> dict[str, Any]:
-        return await self.state.get_data()
+        if self._draft is None:
+            self._draft = await self.state.get_data()
+        return self._draft
+
+    async def written_before_asked(self, sent_at: float) -> bool:
+        """Whether a message was sent before the panel showed the question now open: then it
+        answered an earlier one (retyped while Telegram made the bot wait) and must not be filed
+        under this one. Telegram dates messages in whole seconds, hence the second's slack."""
+        asked_at = (await self.draft()).get("asked_at")
+        return asked_at is not None and sent_at < asked_at - 1
 
     async def start(self) -> None:
         await self.close(_("This report was replaced by a new one. Nothing was sent."))
@@ -150,6 +161,8 @@ class ReportConversation:
         await self.keep(step, draft)
 
     async def keep(self, step: State, draft: dict[str, Any]) -> None:
+        draft["asked_at"] = round(clock.time(), 1)
+        self._draft = draft
         if self.raw_state != step.state:
             await self.state.set_state(step)
             self.raw_state = step.state
@@ -164,7 +177,8 @@ class ReportConversation:
         await show(self.bot, self.chat_id, draft.get("panel"), text, None)
         await self.state.set_state(None)
         self.raw_state = None
-        await self.state.set_data(receipt or {})
+        self._draft = receipt or {}
+        await self.state.set_data(self._draft)
 
     # -- what each step shows ---------------------------------------------------------
 

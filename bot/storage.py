@@ -7,14 +7,16 @@ writes a hash of the ids' pseudonyms, so a Redis dump names nobody.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable
+from collections.abc import AsyncGenerator, Callable
+from contextlib import asynccontextmanager
 from datetime import timedelta
 from typing import Literal
 
 from aiogram.fsm.storage.base import BaseStorage, KeyBuilder, StorageKey
 from aiogram.fsm.storage.memory import MemoryStorage
-from aiogram.fsm.storage.redis import RedisStorage
+from aiogram.fsm.storage.redis import RedisEventIsolation, RedisStorage
 from redis.asyncio import Redis
+from redis.exceptions import LockNotOwnedError
 
 # An abandoned report (and the free text in it) leaves Redis after a day.
 CONVERSATION_TTL = timedelta(hours=24)
@@ -45,3 +47,22 @@ def conversation_storage(
         state_ttl=CONVERSATION_TTL,
         data_ttl=CONVERSATION_TTL,
     )
+
+
+class ReporterIsolation(RedisEventIsolation):
+    """One update at a time per reporter, across workers, under a Redis lock.
+
+    A release that finds the lock no longer held is not the update's failure: the release was
+    retried after its first try went through (its reply lost), or the lock outlived its timeout."""
+
+    @asynccontextmanager
+    async def lock(self, key: StorageKey) -> AsyncGenerator[None, None]:
+        lock = self.redis.lock(name=self.key_builder.build(key, "lock"), **self.lock_kwargs)
+        await lock.acquire()
+        try:
+            yield None
+        finally:
+            try:
+                await lock.release()
+            except LockNotOwnedError:
+                pass

@@ -18,11 +18,13 @@ from aiogram.client.telegram import TelegramAPIServer
 from aiogram.exceptions import TelegramNetworkError, TelegramUnauthorizedError
 from aiogram.fsm.storage.base import BaseEventIsolation
 from aiogram.fsm.storage.memory import SimpleEventIsolation
-from aiogram.fsm.storage.redis import RedisEventIsolation
 from aiogram.types import Update
 from aiogram.webhook.aiohttp_server import SimpleRequestHandler, setup_application
 from aiohttp import web
 from redis.asyncio import BlockingConnectionPool, Redis
+from redis.asyncio.retry import Retry
+from redis.backoff import ExponentialBackoff
+from redis.exceptions import ConnectionError as RedisConnectionError
 
 from bot.dispatcher import BotPorts, build_dispatcher
 from bot.guards import MemorySeenUpdates, MemoryThrottle, RedisSeenUpdates, RedisThrottle, SeenUpdates, Throttle
@@ -30,7 +32,7 @@ from bot.middlewares import KeepResponseTypes
 from bot.outgoing import FloodControl, UnchangedEditIsShown
 from bot.prefs import MemoryPreferences, Preferences, RedisPreferences
 from bot.routers.checkpoints import Checkpoint
-from bot.storage import PseudonymousKeyBuilder, conversation_storage
+from bot.storage import PseudonymousKeyBuilder, ReporterIsolation, conversation_storage
 from domain.application import Svodka
 from domain.model import utc_now
 from infra.bootstrap import Services
@@ -55,7 +57,17 @@ def make_bot(token: str, api_url: str, flood: FloodControl | None = None) -> Bot
 def bot_redis(url: str, connections: int) -> Redis:
     """A pool that makes an update wait for a free connection: redis-py's default pool raises
     MaxConnectionsError past 100, which turned a surge of reporters into apologies."""
-    return Redis(connection_pool=BlockingConnectionPool.from_url(url, max_connections=connections, timeout=60))
+    pool = BlockingConnectionPool.from_url(
+        url,
+        max_connections=connections,
+        timeout=60,
+        # Under a surge a pooled connection now and then reads end-of-file; the command is tried
+        # again on a fresh one rather than failing the reporter's update (redis-py retries nothing
+        # by default).
+        retry=Retry(ExponentialBackoff(cap=0.5, base=0.02), 3),
+        retry_on_error=[RedisConnectionError],
+    )
+    return Redis(connection_pool=pool)
 
 
 # Pseudonyms of recently active reporters, so an update costs a dict lookup rather than an HMAC.
@@ -126,7 +138,7 @@ def wire(
     else:
         prefs, seen = RedisPreferences(redis, prefix), RedisSeenUpdates(redis, prefix)
         throttle = RedisThrottle(redis, limit=throttle_limit, prefix=prefix)
-        isolation = RedisEventIsolation(redis, key_builder=PseudonymousKeyBuilder(pseudonymize, f"{prefix}:fsm"))
+        isolation = ReporterIsolation(redis, key_builder=PseudonymousKeyBuilder(pseudonymize, f"{prefix}:fsm"))
     ports = BotPorts(
         svodka=app,
         pseudonymize=pseudonymize,

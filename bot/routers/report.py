@@ -14,7 +14,7 @@ from aiogram.types import CallbackQuery, Message
 from aiogram.utils.i18n import gettext as _
 
 from bot.callbacks import ReportStep
-from bot.conversation import FORGET_FOR_EDIT, ReportConversation, parse_time, to_new_report
+from bot.conversation import FORGET_FOR_EDIT, ReportConversation, is_report, parse_time, to_new_report
 from bot.middlewares import Tap, is_answer
 from bot.prefs import Preferences
 from bot.routing import Handlers
@@ -44,6 +44,11 @@ async def _conversation(handler, event, data: dict[str, Any]) -> Any:
         last_city=data.get("saved_prefs", {}).get("last_city"),
         raw_state=data.get("raw_state"),
     )
+    conv = data["conv"]
+    if isinstance(event, Message) and is_report(conv.raw_state) and is_answer(event):
+        if await conv.written_before_asked(event.date.timestamp()):
+            await conv.reprompt(_("That was sent before the question below was shown, so it was not used. Please answer this question."))
+            return None
     return await handler(event, data)
 
 

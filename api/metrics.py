@@ -7,6 +7,7 @@ of all workers (`ApiConfig.metrics_dir`), so a scrape gets the whole API whichev
 
 from __future__ import annotations
 
+import asyncpg
 from fastapi import APIRouter, Request, Response
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 from prometheus_client import multiprocess
@@ -56,6 +57,16 @@ class Metrics:
             "svodka_replica_lag_seconds", "Seconds the serving replica's replay is behind (0 when caught up).",
             registry=self.registry, multiprocess_mode="livemax",
         )
+        # The latest signed audit head, read at each scrape: an alert fires when the log grows
+        # and no head is signed for a while (deploy/prometheus/svodka-alerts.yml).
+        self.audit_head_position = Gauge(
+            "svodka_audit_head_position", "Position of the latest signed audit head.",
+            registry=self.registry, multiprocess_mode="livemax",
+        )
+        self.audit_head_signed = Gauge(
+            "svodka_audit_head_signed_timestamp_seconds", "When the latest audit head was signed (Unix time).",
+            registry=self.registry, multiprocess_mode="livemax",
+        )
 
         # Labelled children looked up once: `labels()` takes a lock and builds a key every call.
         self._children: dict[tuple, tuple] = {}
@@ -88,4 +99,21 @@ def forget_worker(pid: int, shared_dir: str) -> None:
 @router.get("/metrics", response_class=Response, responses={200: {"content": {"text/plain": {}}}})
 async def metrics(request: Request) -> Response:
     """Prometheus text format, for the whole API: with several workers, summed over them all."""
+    await _audit_head(request)
     return Response(request.app.state.metrics.exposition(), media_type=CONTENT_TYPE_LATEST)
+
+
+async def _audit_head(request: Request) -> None:
+    pool, metrics_ = getattr(request.app.state, "pool", None), request.app.state.metrics
+    if pool is None:
+        return
+    try:
+        async with pool.acquire(timeout=2) as conn:
+            if await conn.fetchval("SELECT to_regclass('audit_heads')") is None:
+                return
+            head = await conn.fetchrow("SELECT position, signed_at FROM audit_heads ORDER BY position DESC LIMIT 1")
+    except (OSError, TimeoutError, asyncpg.PostgresError, asyncpg.InterfaceError):
+        return  # the scrape still answers; svodka_projection_* and up{} tell the rest
+    if head is not None:
+        metrics_.audit_head_position.set(head["position"])
+        metrics_.audit_head_signed.set(head["signed_at"].timestamp())

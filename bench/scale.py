@@ -1,0 +1,182 @@
+"""How cost grows with the log: catch-up, replay, stats p99 (with and without as_of), audit
+export and verify, and memory, for one log size per run. Run it at 1M and at 10M and compare
+the two lines it appends to the results file (docs/BENCHMARKS.md, "Ten million events").
+
+    DATABASE_URL=postgresql://postgres@127.0.0.1:5432/test python -m bench.scale --events 10000000
+
+The log is built once per schema (`bench_scale_<events>`, kept between runs) by the fast path
+of bench/projection_data.py; the audit export is written under --work (default /tmp), never
+in the repository, and deleted after verifying unless --keep-export. Not a test: it times things.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import base64
+import json
+import os
+import random
+import subprocess
+import sys
+import threading
+import time
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import timedelta
+from pathlib import Path
+
+from bench.projection import catch_up, fresh_schema, rss_mb
+from bench.projection_data import KEYS, ensure_log
+from infra.bootstrap import build_application
+from infra.crypto import MemoryKeyStore
+from projections import queries
+from projections.projector import connect, tune_collector
+from projections.replay import replay
+
+REGIONS = (None, "RU-MOW", "RU-SPE", "RU-SVE", "RU-NVS", "RU-KRS")
+
+
+def rss_of(pid: int) -> float:
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return 0.0
+
+
+@dataclass
+class Peak:
+    """A process's largest RSS while a phase runs, sampled every 100 ms."""
+
+    pid: int
+    mb: float = 0.0
+    _stop: threading.Event = field(default_factory=threading.Event)
+
+    def _sample(self) -> None:
+        while not self._stop.wait(0.1):
+            self.mb = max(self.mb, rss_of(self.pid))
+
+
+@contextmanager
+def peak_rss(pid: int | None = None):
+    peak = Peak(pid or os.getpid())
+    peak.mb = rss_of(peak.pid)
+    sampler = threading.Thread(target=peak._sample, daemon=True)
+    sampler.start()
+    try:
+        yield peak
+    finally:
+        peak._stop.set()
+        sampler.join()
+
+
+def svodka(args: list[str], env: dict[str, str]) -> tuple[float, float, str]:
+    """Run a `svodka` command as an operator would; its seconds, peak RSS and output."""
+    began = time.perf_counter()
+    child = subprocess.Popen([str(Path(sys.executable).parent / "svodka"), *args], env=env, stdout=subprocess.PIPE,
+                             stderr=subprocess.STDOUT, text=True)  # fmt: skip
+    with peak_rss(child.pid) as peak:
+        output, _ = child.communicate()
+    if child.returncode:
+        raise SystemExit(f"svodka {' '.join(args)} exited {child.returncode}:\n{output}")
+    return time.perf_counter() - began, peak.mb, output
+
+
+def percentile(values: list[float], p: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(len(ordered) * p))]
+
+
+async def stats_latency(url: str, schema: str, queries_per_kind: int, seed: int = 7) -> dict:
+    """Seconds per `queries.stats` (what GET /v1/stats runs when its render cache misses): a week of
+    one region or all, grouped by day, now and as of an instant spread over the log."""
+    conn = await connect(url, schema)
+    first, last = await conn.fetchrow("SELECT min(at), max(at) FROM rm_clock")
+    days = await conn.fetch("SELECT DISTINCT day FROM rm_counts ORDER BY day")
+    days = [r["day"] for r in days]
+    rng = random.Random(seed)
+    took: dict[str, list[float]] = {"now": [], "as_of": []}
+    for _ in range(queries_per_kind):
+        for label in took:
+            start = rng.choice(days)
+            at = first + (last - first) * rng.random() if label == "as_of" else None
+            began = time.perf_counter()
+            await queries.stats(conn, date_from=start, date_to=start + timedelta(days=6), region=rng.choice(REGIONS),
+                                group_by=("day",), at=at)  # fmt: skip
+            took[label].append(time.perf_counter() - began)
+    await conn.close()
+    return {label: {"p50_ms": percentile(v, 0.5) * 1000, "p99_ms": percentile(v, 0.99) * 1000} for label, v in took.items()}
+
+
+async def _build(db, events: int) -> float:
+    conn = await connect(db.url, db.schema)
+    try:
+        return await ensure_log(conn, events)
+    finally:
+        await conn.close()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--events", type=int, default=1_000_000)
+    parser.add_argument("--queries", type=int, default=300, help="stats queries per variant (now, as_of)")
+    parser.add_argument("--work", type=Path, default=Path("/tmp"), help="where the audit export is written")
+    parser.add_argument("--keep-export", action="store_true")
+    parser.add_argument("--skip-audit", action="store_true", help="stop after the stats (export takes ~7 min per million)")
+    parser.add_argument("--build-only", action="store_true", help="build the log and stop")
+    parser.add_argument("--results", type=Path, default=Path("/tmp/svodka-scale.jsonl"))
+    args = parser.parse_args()
+    url = os.environ.get("DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/test")
+    tune_collector()
+    db = fresh_schema(url, f"bench_scale_{args.events}", keep=True)
+    app = build_application(KEYS, db, MemoryKeyStore())
+    out: dict = {"events": args.events}
+
+    def say(what: str) -> None:
+        # Each phase's figures are appended as soon as it ends: a 10M run takes hours.
+        print(f"[{time.strftime('%H:%M:%S')}] {what}", flush=True)
+        with args.results.open("a") as results:
+            results.write(json.dumps(out) + "\n")
+
+    if args.build_only:
+        built = asyncio.run(_build(db, args.events))
+        say(f"log of {args.events:,} events built in {built:.0f} s")
+        return
+    ours = asyncio.run(catch_up(db, app.mapper, args.events))
+    out["log_built_s"] = ours["built"]
+    out["catch_up"] = {"s": ours["seconds"], "events_per_s": ours["rate"], "peak_rss_mb": max(ours["rss"])}
+    say(f"catch-up {ours['events']:,} events in {ours['seconds']:.0f} s = {ours['rate']:,.0f}/s, "
+        f"peak RSS {max(ours['rss']):.0f} MB (log built in {ours['built']:.0f} s)")  # fmt: skip
+
+    with peak_rss() as peak:
+        began = time.perf_counter()
+        done = asyncio.run(replay(db.url, db.schema, app.mapper))
+        seconds = time.perf_counter() - began
+    out["replay"] = {"s": seconds, "events_per_s": done.events / seconds, "peak_rss_mb": peak.mb}
+    say(f"replay {done.events:,} events in {seconds:.0f} s = {done.events / seconds:,.0f}/s, peak RSS {peak.mb:.0f} MB")
+
+    out["stats"] = asyncio.run(stats_latency(db.url, db.schema, args.queries))
+    say(f"stats: {out['stats']}")
+
+    if args.skip_audit:
+        return
+    # The auditor's commands as an operator runs them, each in its own process (its own memory).
+    path = args.work / f"svodka-audit-{args.events}.jsonl"
+    env = {**os.environ, "DATABASE_URL": url, "SVODKA_DB_SCHEMA": db.schema, "SVODKA_LOG_FORMAT": "text",
+           "SVODKA_SECRET": KEYS.secret.decode(), "SVODKA_MASTER_KEY": base64.b64encode(KEYS.master_key).decode()}
+    for step, argv in (("export", ["audit", "export", str(path)]), ("verify", ["audit", "verify", str(path)])):
+        seconds, peak, output = svodka(argv, env)
+        out[step] = {"s": seconds, "s_per_million": seconds / args.events * 1e6, "peak_rss_mb": peak}
+        say(f"{step} in {seconds:.0f} s ({seconds / args.events * 1e6:.0f} s per million), peak RSS {peak:.0f} MB; "
+            f"{output.strip().splitlines()[-1] if output.strip() else ''}")  # fmt: skip
+    out["export"]["file_mb"] = path.stat().st_size / 2**20
+    if not args.keep_export:
+        path.unlink()
+    app.close()
+
+
+if __name__ == "__main__":
+    main()

@@ -24,7 +24,7 @@ from domain.application import Svodka
 from infra.audit_part import bring_up_to_date, chain_for, public_key
 from infra.database import Database
 from infra.keys import Keys
-from projections.chain import FACTS_GENESIS, GENESIS, Chain, Head, canonical, facts_link, heads_after, link
+from projections.chain import FACTS_GENESIS, GENESIS, Chain, Head, canonical, facts_link, heads_after, link_digest
 
 FORMAT = "svodka-audit-export"
 VERSION = 1
@@ -38,11 +38,19 @@ Progress = Callable[[int, int], None]  # (done, total)
 JOINED = """
 SELECT coalesce(e.notification_id, c.notification_id) AS position,
        e.originator_id, e.originator_version, e.topic, e.state,
-       c.hash, c.facts_hash
+       c.hash, c.facts_hash, r.state_sha256 AS rotated_sha256, r.chained_sha256
 FROM {s}.svodka_events e FULL OUTER JOIN {s}.audit_chain c ON c.notification_id = e.notification_id
+LEFT JOIN {s}.audit_reencryptions r ON r.notification_id = e.notification_id
 WHERE coalesce(e.notification_id, c.notification_id) <= $1
 ORDER BY 1
 """
+# `svodka keys rotate` re-encrypts events; this records, per event, the digest of the state it
+# wrote and of the state the chain covers, so the chain and every published head stay valid.
+REENCRYPTIONS = """CREATE TABLE IF NOT EXISTS {s}.audit_reencryptions (
+    notification_id bigint PRIMARY KEY,
+    state_sha256 bytea NOT NULL,
+    chained_sha256 bytea NOT NULL
+)"""
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,6 +79,7 @@ async def export(
         s = f'"{db.schema}"'
         chain = chain_for(db, app, keys)
         await chain.create_tables(conn)
+        await conn.execute(REENCRYPTIONS.format(s=s))
         # Figures before signing: the head signed next is at or beyond their position, so the file covers them.
         published = await read_figures(conn, (await heads_after(conn, s))[-AS_OF_HEADS:]) if figures else []
         head = await bring_up_to_date(db, app, keys)
@@ -123,7 +132,7 @@ class LiveCheck:
         self._unseen = set(self._heads)
 
     def line(self, chain: Chain, row: asyncpg.Record) -> dict[str, Any]:
-        position, oid, version, topic, state, stored_hash, stored_facts = row
+        position, oid, version, topic, state, stored_hash, stored_facts, rotated, chained = row
         entry = {"hash": bytes(stored_hash).hex(), "facts_hash": bytes(stored_facts).hex()} if stored_hash else None
         if oid is None:
             self._diverge(position, "the chain has an entry but the log has no event (deleted?)")
@@ -134,7 +143,10 @@ class LiveCheck:
         except ValueError:
             facts = None
             self._diverge(position, "the stored event no longer decrypts (altered?)")
-        self.hash = link(self.hash, position, oid, version, topic, state)
+        digest = hashlib.sha256(state).digest()
+        if rotated is not None and bytes(rotated) == digest:
+            digest = bytes(chained)  # re-encrypted by a key rotation: the chain covers the state before
+        self.hash = link_digest(self.hash, position, oid, version, topic, digest)
         if facts is not None:
             self.facts_hash = facts_link(self.facts_hash, position, facts)
         if entry is None:
@@ -153,7 +165,7 @@ class LiveCheck:
             "originator_id": str(oid),
             "originator_version": version,
             "topic": topic,
-            "state_sha256": hashlib.sha256(state).hexdigest(),
+            "state_sha256": digest.hex(),
             "facts": facts,
             "chain": entry,
         }

@@ -39,6 +39,7 @@ cli = typer.Typer(
 audit = typer.Typer(help="Export the event log and verify it independently.", no_args_is_help=True)
 cli.add_typer(audit, name="audit")
 cli.add_typer(tokens_cli, name="tokens")
+cli.add_typer(__import__("infra.keys_cli", fromlist=["keys_cli"]).keys_cli, name="keys")  # svodka keys rotate
 cli.command("backup")(backup_command)
 cli.command("restore")(restore_command)
 log = logging.getLogger("svodka")

@@ -41,6 +41,9 @@ class Settings(BaseSettings):
 
     secret: SecretStr | None = Field(None, validation_alias=_env("SVODKA_SECRET"))
     master_key: SecretStr | None = Field(None, validation_alias=_env("SVODKA_MASTER_KEY"))
+    # Written by `svodka keys rotate`: the audit keys of the first master key, kept so heads and
+    # audit pseudonyms stay the same across rotations (docs/AUDIT.md, "Key rotation").
+    audit_key: SecretStr | None = Field(None, validation_alias=_env("SVODKA_AUDIT_KEY"))
 
     host: str = Field("127.0.0.1", validation_alias=_env("SVODKA_HOST"))
     port: int = Field(8000, ge=1, le=65535, validation_alias=_env("SVODKA_PORT"))

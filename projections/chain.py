@@ -60,6 +60,11 @@ SEED = "INSERT INTO {s}.audit_chain_tracking (position, hash, facts_hash) VALUES
 
 def link(prev: bytes, position: int, originator_id: UUID, version: int, topic: str, state: bytes) -> bytes:
     """h_n = SHA-256(h_{n-1} ‖ u64 id ‖ uuid ‖ u64 version ‖ u32 len ‖ topic ‖ SHA-256(state))."""
+    return link_digest(prev, position, originator_id, version, topic, hashlib.sha256(state).digest())
+
+
+def link_digest(prev: bytes, position: int, originator_id: UUID, version: int, topic: str, digest: bytes) -> bytes:
+    """`link` given SHA-256(state): after a key rotation, the digest of the state as it was chained."""
     encoded = topic.encode()
     return hashlib.sha256(
         prev
@@ -68,7 +73,7 @@ def link(prev: bytes, position: int, originator_id: UUID, version: int, topic: s
         + version.to_bytes(8, "big")
         + len(encoded).to_bytes(4, "big")
         + encoded
-        + hashlib.sha256(state).digest()
+        + digest
     ).digest()
 
 

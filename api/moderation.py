@@ -1,7 +1,8 @@
-"""Moderation decisions: verify / reject / duplicate a report, block or forget a reporter.
+"""Moderation decisions: verify / reject / duplicate / reopen / correct / clear a report, block
+or forget a reporter.
 
-Each decision names its moderator (from the token) and is made against the version the
-moderator saw (If-Match or `version`), so two moderators never silently overwrite each other.
+Each decision names its moderator (from the token) and must name the version the moderator saw
+(If-Match or `version`; without it, 428), so two moderators never silently overwrite each other.
 """
 
 from __future__ import annotations
@@ -11,17 +12,19 @@ from typing import Annotated
 from uuid import UUID
 
 from fastapi import APIRouter, Header, Path
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 from starlette.concurrency import run_in_threadpool
 
 from api.auth import Principal
 from api.review import ReportId
 from api.deps import Application, Moderator
-from api.errors import ERROR_RESPONSES, ApiError
-from domain.application import Svodka
+from api.errors import ERROR_RESPONSES, ApiError, ErrorBody
+from domain.application import Linked, Svodka
 from domain.reporter import REFERENCE_PATTERN
 
 router = APIRouter(tags=["moderation"], responses=ERROR_RESPONSES)
+# A decision without the version it was made on: refused, not applied to whatever is there now.
+DECISION_RESPONSES: dict[int | str, dict] = {428: {"model": ErrorBody, "description": "If-Match is missing."}}
 
 
 class Decision(BaseModel):
@@ -39,7 +42,22 @@ class RejectIn(Decision):
 
 class DuplicateIn(Decision):
     of: UUID
-    reason: str | None = Field(None, max_length=1_000)
+    reason: str | None = Field(None, max_length=1_000, description=(
+        "Why; required to link reports from different regions or more than a day apart."))
+
+
+class ReopenIn(Decision):
+    reason: str = Field(min_length=1, max_length=1_000)
+
+
+class CorrectIn(Decision):
+    """The countable facts to change; what is left out keeps its value."""
+
+    reason: str = Field(min_length=1, max_length=1_000)
+    detained: int | None = Field(None, ge=1, le=10_000)
+    region: str | None = Field(None, max_length=16, description="ISO 3166-2 code.")
+    city: str | None = Field(None, max_length=100)
+    occurred_at: AwareDatetime | None = None
 
 
 class BlockIn(BaseModel):
@@ -60,6 +78,14 @@ class DecisionOut(BaseModel):
     decided_by: str
 
 
+class DuplicateOut(DecisionOut):
+    of: UUID = Field(description="The group's root this report now points at.")
+    repointed_from: UUID | None = Field(
+        description="The report asked for, when it was itself a duplicate and the link went to its root.")
+    moved: list[UUID] = Field(description="This report's own duplicates, re-pointed to the same root with it.")
+    note: str | None = None
+
+
 class BlockOut(BaseModel):
     pseudonym: str
     blocked: bool
@@ -69,8 +95,11 @@ class BlockOut(BaseModel):
 IfMatch = Annotated[str | None, Header(alias="If-Match", max_length=40, description='The version seen, e.g. "3".')]
 
 
-def expected_version(if_match: str | None, body: Decision) -> int | None:
+def expected_version(if_match: str | None, body: Decision) -> int:
     if if_match is None:
+        if body.version is None:
+            raise ApiError(428, 'Send the report version you decided on as If-Match: "3" (or "version": 3); '
+                           "GET /v1/reports/{id} shows it.", field="If-Match")
         return body.version
     raw = if_match.strip().removeprefix("W/").strip('"')
     if not raw.isdigit() or int(raw) < 1:
@@ -89,25 +118,67 @@ async def _decide(application: Svodka, rid: UUID, moderator: Principal, change: 
     return await run_in_threadpool(run)
 
 
-@router.post("/v1/reports/{id}/verify", response_model=DecisionOut)
+@router.post("/v1/reports/{id}/verify", response_model=DecisionOut, responses=DECISION_RESPONSES)
 async def verify(rid: ReportId, body: VerifyIn, by: Moderator, app: Application, if_match: IfMatch = None) -> DecisionOut:
     seen = expected_version(if_match, body)
     return await _decide(app, rid, by, lambda: app.verify(rid, moderator=by.name, note=body.note, expected_version=seen))
 
 
-@router.post("/v1/reports/{id}/reject", response_model=DecisionOut)
+@router.post("/v1/reports/{id}/reject", response_model=DecisionOut, responses=DECISION_RESPONSES)
 async def reject(rid: ReportId, body: RejectIn, by: Moderator, app: Application, if_match: IfMatch = None) -> DecisionOut:
+    """Refused (409, naming them) while other reports are marked as duplicates of this one."""
     seen = expected_version(if_match, body)
     return await _decide(app, rid, by, lambda: app.reject(rid, moderator=by.name, reason=body.reason,
                                                           expected_version=seen))
 
 
-@router.post("/v1/reports/{id}/duplicate", response_model=DecisionOut)
+@router.post("/v1/reports/{id}/duplicate", response_model=DuplicateOut, responses=DECISION_RESPONSES)
 async def duplicate(rid: ReportId, body: DuplicateIn, by: Moderator, app: Application,
-                    if_match: IfMatch = None) -> DecisionOut:
+                    if_match: IfMatch = None) -> DuplicateOut:
+    """Mark as a duplicate of `of`'s group, or re-point a duplicate. The link always goes to the
+    group's root; this report's own duplicates follow it. `of` must be of the same kind, not
+    rejected or retracted, and (without a `reason`) in the same region within a day."""
     seen = expected_version(if_match, body)
-    return await _decide(app, rid, by, lambda: app.mark_duplicate(rid, of=body.of, moderator=by.name,
-                                                                  reason=body.reason, expected_version=seen))
+
+    def run() -> DuplicateOut:
+        linked: Linked = app.mark_duplicate(rid, of=body.of, moderator=by.name, reason=body.reason,
+                                            expected_version=seen)
+        moved = f"; its duplicates {', '.join(map(str, linked.moved))} moved with it" if linked.moved else ""
+        note = (f"{body.of} is itself a duplicate: linked to its root {linked.of}" if linked.of != body.of else None)
+        if note or moved:
+            note = ((note or f"linked to {linked.of}") + moved).strip("; ")
+        return DuplicateOut(id=rid, version=linked.version, status="duplicate", decided_by=by.name, of=linked.of,
+                            repointed_from=body.of if linked.of != body.of else None, moved=list(linked.moved),
+                            note=note)
+
+    return await run_in_threadpool(run)
+
+
+@router.post("/v1/reports/{id}/reopen", response_model=DecisionOut, responses=DECISION_RESPONSES)
+async def reopen(rid: ReportId, body: ReopenIn, by: Moderator, app: Application, if_match: IfMatch = None) -> DecisionOut:
+    """Return a verified, rejected or duplicate report to unreviewed, to be decided again (it
+    counts as unverified meanwhile). Un-verifying is reopening a verified report."""
+    seen = expected_version(if_match, body)
+    return await _decide(app, rid, by, lambda: app.reopen(rid, moderator=by.name, reason=body.reason,
+                                                          expected_version=seen))
+
+
+@router.post("/v1/reports/{id}/correct", response_model=DecisionOut, responses=DECISION_RESPONSES)
+async def correct(rid: ReportId, body: CorrectIn, by: Moderator, app: Application, if_match: IfMatch = None) -> DecisionOut:
+    """Change the countable facts (count, place, time), with a reason; the figures follow."""
+    seen = expected_version(if_match, body)
+    return await _decide(app, rid, by, lambda: app.correct(
+        rid, by=by.name, reason=body.reason, expected_version=seen, detained=body.detained, region=body.region,
+        city=body.city, occurred_at=body.occurred_at,
+    ))
+
+
+@router.post("/v1/reports/{id}/clear", response_model=DecisionOut, responses=DECISION_RESPONSES)
+async def clear(rid: ReportId, body: Decision, by: Moderator, app: Application, if_match: IfMatch = None) -> DecisionOut:
+    """A moderator says a checkpoint is gone: it ends now, whatever the votes."""
+    seen = expected_version(if_match, body)
+    return await _decide(app, rid, by, lambda: app.clear_checkpoint_as_moderator(rid, moderator=by.name,
+                                                                                expected_version=seen))
 
 
 ReporterRef = Annotated[

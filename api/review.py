@@ -1,4 +1,5 @@
-"""What moderators read: the queue, one report with its decisions, and flood signals.
+"""What moderators read: the queue, one report with its decisions, and flood signals; what
+operators read and withdraw: the reports they sent themselves.
 
 Personal fields (free text, the precise point) are decrypted here on demand, for moderators
 only; no public route imports this module.
@@ -10,14 +11,16 @@ from datetime import date, datetime
 from typing import Annotated, Any
 from uuid import UUID
 
-from fastapi import APIRouter, Path, Query
-from pydantic import BaseModel, Field
+from fastapi import APIRouter, Depends, Path, Query
+from pydantic import BaseModel, ConfigDict, Field
 from starlette.concurrency import run_in_threadpool
 
-from api.deps import Application, Moderator, State
-from api.errors import ERROR_RESPONSES
+from api.auth import CHALLENGE, Principal
+from api.deps import Application, Credentials, Moderator, State
+from api.errors import ERROR_RESPONSES, ApiError
 from api.params import IsoInstant
 from domain.application import ERASED, Svodka
+from domain.report import Report
 from domain.reporter import REFERENCE_PATTERN
 from projections import queries, schema
 
@@ -56,9 +59,12 @@ class QueueOut(BaseModel):
 
 
 class DecisionRecord(BaseModel):
-    by: str
-    action: str
+    at: datetime = Field(description="When the change was recorded.")
+    by: str | None = Field(description="The moderator, the sending channel, or \"reporter\".")
+    action: str = Field(description="submitted, verified, rejected, duplicate, repointed, reopened, corrected, "
+                                    "retracted, still there, gone, duplicate attached, duplicate detached")
     why: str | None
+    of: UUID | None = Field(None, description="The other report of a duplicate link.")
 
 
 class ReportOut(BaseModel):
@@ -73,9 +79,15 @@ class ReportOut(BaseModel):
     detained: int | None
     channel: str
     reporter: str | None
-    duplicate_of: UUID | None
-    decisions: list[DecisionRecord] = Field(description="Who decided what, and why, oldest first.")
-    personal: Personal
+    duplicate_of: UUID | None = Field(description="The root of the group this duplicate belongs to.")
+    duplicates: list[UUID] = Field(description="Reports marked as duplicates of this one (its group).")
+    decisions: list[DecisionRecord] = Field(description="Every change: when, who, what and why, oldest first.")
+    personal: Personal | None = Field(description="Moderators only; null for the operator who sent it.")
+
+
+class RetractIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    reason: str = Field(min_length=1, max_length=1_000)
 
 
 class SignalOut(BaseModel):
@@ -118,21 +130,62 @@ async def queue(
     return QueueOut(items=out, limit=limit, offset=offset)
 
 
-@router.get("/v1/reports/{id}", response_model=ReportOut)
-async def report(rid: ReportId, moderator: Moderator, application: Application) -> ReportOut:
-    """One report as the event store has it now, with every decision on it."""
-    def read() -> ReportOut:
-        found = application.report(rid)
-        return ReportOut(
-            id=found.id, version=found.version, status=found.status.value, kind=found.kind.value,
-            region=found.region, city=found.city, local_day=date.fromisoformat(found.local_day),
-            occurred_at=found.occurred_at, detained=found.detained, channel=found.channel,
-            reporter=found.reporter, duplicate_of=found.duplicate_of,
-            decisions=[DecisionRecord(by=b, action=a, why=w) for b, a, w in found.decisions],
-            personal=personal(application, rid),
-        )
+async def reader(state: State, credentials: Credentials) -> Principal:
+    """A moderator, or an operator (who then sees only the reports it sent)."""
+    token = credentials.credentials if credentials else None
+    principal = state.tokens.identify(token)
+    if principal is None:
+        message = "A bearer token is required." if not token else "This token is not valid."
+        raise ApiError(401, message, field="Authorization", headers=CHALLENGE)
+    return principal
 
-    return await run_in_threadpool(read)
+
+Reader = Annotated[Principal, Depends(reader)]
+
+
+def report_out(application: Svodka, found: Report, with_personal: bool) -> ReportOut:
+    rid = found.id
+    return ReportOut(
+        id=rid, version=found.version, status=found.status.value, kind=found.kind.value,
+        region=found.region, city=found.city, local_day=date.fromisoformat(found.local_day),
+        occurred_at=found.occurred_at, detained=found.detained, channel=found.channel,
+        reporter=found.reporter, duplicate_of=found.duplicate_of, duplicates=sorted(found.duplicates),
+        decisions=[DecisionRecord(at=h.at, by=h.by, action=h.action, why=h.why, of=h.of)
+                   for h in application.history(rid)],
+        personal=personal(application, rid) if with_personal else None,
+    )
+
+
+def visible(application: Svodka, rid: UUID, who: Principal) -> Report:
+    """Moderators see every report; an operator only its own (another's is "not found")."""
+    if who.role == "moderator":
+        return application.report(rid)
+    return application.sent_by(rid, f"operator:{who.name}")
+
+
+@router.get("/v1/reports/{id}", response_model=ReportOut)
+async def report(rid: ReportId, who: Reader, application: Application) -> ReportOut:
+    """One report as the event store has it now, with every change to it. Operators may read the
+    reports they sent (status and facts); any other is 404 to them."""
+    return await run_in_threadpool(
+        lambda: report_out(application, visible(application, rid, who), who.role == "moderator")
+    )
+
+
+@router.post("/v1/reports/{id}/retract", response_model=ReportOut)
+async def retract(rid: ReportId, body: RetractIn, who: Reader, application: Application) -> ReportOut:
+    """The operator who sent a report withdraws it, with a reason; it stops counting."""
+    if who.role != "operator":
+        raise ApiError(403, "Only the operator who sent a report can retract it; a moderator rejects or "
+                       "reopens it instead.", field="Authorization")
+
+    def run() -> ReportOut:
+        channel = f"operator:{who.name}"
+        application.sent_by(rid, channel)
+        application.retract(rid, by=channel, reason=body.reason)
+        return report_out(application, application.report(rid), False)
+
+    return await run_in_threadpool(run)
 
 
 @router.get("/v1/moderation/signals", response_model=SignalsOut)

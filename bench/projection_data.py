@@ -44,9 +44,9 @@ def _report_events(rng: random.Random, at: datetime) -> list:
     )  # fmt: skip
     if checkpoint:
         for _ in range(rng.randrange(4)):
-            report.confirm(by=None)
+            report.confirm(by=f"{rng.randrange(PSEUDONYMS):064x}", seen_at=at)
         if rng.random() < 0.3:
-            report.clear(by=None)
+            report.clear_as_moderator("m", at)
     roll = rng.random()
     if roll < 0.05 and not checkpoint:
         report.correct(by="m", reason="recount", detained=rng.randint(1, 40), region=region, city=city,

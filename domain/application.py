@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 from uuid import UUID
 
@@ -22,10 +22,12 @@ from domain.errors import (
 )
 from domain.model import (
     Kind,
+    Status,
     check_description,
     check_detained,
     check_occurred_at,
     check_reason,
+    utc_now,
 )
 from domain.places import Gazetteer, Place, coarse
 from domain.ports import PersonalDataVault
@@ -56,6 +58,37 @@ class NewReport:
 class Submission:
     id: UUID
     created: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Linked:
+    """A duplicate link as made: `of` is the group's root, which may not be the report asked for."""
+
+    version: int
+    of: UUID
+    asked: UUID  # the report the moderator named; differs from `of` when it was itself a duplicate
+    moved: tuple[UUID, ...] = ()  # this report's own duplicates, re-pointed to the new root with it
+
+
+@dataclass(frozen=True, slots=True)
+class HistoryEntry:
+    """One change to a report: when it was recorded, what it was, who made it and why."""
+
+    at: datetime
+    action: str
+    by: str | None
+    why: str | None
+    of: UUID | None = None
+
+
+# How far apart two reports may be and still be linked as duplicates without a reason saying why.
+NEAR_DAYS = 1
+HISTORY = {
+    "Submitted": "submitted", "Verified": "verified", "Rejected": "rejected",
+    "MarkedDuplicate": "duplicate", "Repointed": "repointed", "Reopened": "reopened",
+    "Corrected": "corrected", "Retracted": "retracted", "Confirmed": "still there", "Cleared": "gone",
+    "DuplicateAttached": "duplicate attached", "DuplicateDetached": "duplicate detached",
+}  # fmt: skip
 
 
 @dataclass(frozen=True, slots=True)
@@ -229,19 +262,42 @@ class Svodka(Application[UUID]):
 
     # `by` is the reporter's pseudonym; events keep their reference instead (see `_reference`).
 
-    def confirm_checkpoint(self, rid: UUID, by: str | None) -> int:
+    def confirm_checkpoint(self, rid: UUID, by: str | None, seen_at: datetime | None = None) -> int:
+        """"Still there", seen at `seen_at` (default: now, as it is sent); once per pseudonym."""
+        when = check_occurred_at(seen_at or utc_now())
         voter = self._reference(by, create=True)
-        return self._change(rid, None, lambda r: r.confirm(by=voter))
+        return self._change(rid, None, lambda r: r.confirm(by=voter, seen_at=when))
 
-    def clear_checkpoint(self, rid: UUID, by: str | None) -> int:
+    def clear_checkpoint(self, rid: UUID, by: str | None, seen_at: datetime | None = None) -> int:
+        """"Gone", seen at `seen_at` (default now); ends the checkpoint per `Report.clear`'s rule."""
+        when = check_occurred_at(seen_at or utc_now())
         voter = self._reference(by, create=True)
-        return self._change(rid, None, lambda r: r.clear(by=voter))
+        return self._change(rid, None, lambda r: r.clear(by=voter, seen_at=when))
 
-    def retract(self, rid: UUID, by: str | None) -> int:
-        sender = self._reference(by, create=False)
+    def clear_checkpoint_as_moderator(
+        self, rid: UUID, *, moderator: str, expected_version: int | None = None
+    ) -> int:
+        return self._change(rid, expected_version, lambda r: r.clear_as_moderator(moderator, utc_now()))
+
+    def retract(self, rid: UUID, by: str | None, reason: str | None = None) -> int:
+        """By its reporter (their pseudonym) or by the operator who sent it (`operator:<name>`)."""
+        reason = (reason or "").strip() or None
+        sender = by if by is not None and by.startswith("operator:") else self._reference(by, create=False)
         if sender is None:
             raise InvalidTransition("Only the person who sent a report can retract it.")
-        return self._change(rid, None, lambda r: r.retract(by=sender))
+        report = self._get(rid)
+        root_id = report.duplicate_of
+        report.retract(by=sender, reason=reason)
+        self._save(report, *self._leave_group(rid, root_id))
+        return report.version
+
+    def _leave_group(self, rid: UUID, root_id: UUID | None) -> list[Report]:
+        """The root that must forget `rid` (reopened or retracted), if it had one."""
+        if root_id is None:
+            return []
+        root = self._get(root_id)
+        root.detach_duplicate(rid)
+        return [root]
 
     def correct(
         self,
@@ -309,11 +365,91 @@ class Svodka(Application[UUID]):
         moderator: str,
         reason: str | None = None,
         expected_version: int | None = None,
-    ) -> int:
-        if self._find(of) is None:
-            raise ReportNotFound(f"There is no report {of} to be a duplicate of.", field="of")
+    ) -> Linked:
+        """Link `rid` into the group of `of`, always at the group's root, so a group counts once.
+
+        A duplicate already linked elsewhere is re-pointed; this report's own duplicates move to
+        the new root with it. Every report whose links change is saved in one transaction.
+        """
         reason = (reason or "").strip() or None
-        return self._change(rid, expected_version, lambda r: r.mark_duplicate(moderator, of, reason))
+        report = self._get(rid)
+        self._check_version(report, expected_version)
+        asked = self._find(of)
+        if asked is None or not isinstance(asked, Report):
+            raise ReportNotFound(f"There is no report {of} to be a duplicate of.", field="of")
+        if of == rid:
+            raise InvalidTransition("A report cannot be a duplicate of itself.", field="of")
+        if asked.kind is not report.kind:
+            raise InvalidReport(
+                f"Report {of} is a {asked.kind.value} report and this one a {report.kind.value}; "
+                "only reports of the same kind can be duplicates.",
+                field="of",
+            )
+        root = self._root(asked, rid)
+        if root.status in (Status.REJECTED, Status.RETRACTED):
+            raise InvalidTransition(
+                f"Report {root.id} is {root.status.value}; a duplicate must point at a report that counts.",
+                field="of",
+            )
+        self._check_near(report, root, reason)
+        previous = report.duplicate_of
+        members = sorted(report.duplicates)
+        report.mark_duplicate(moderator, root.id, reason)
+        changed: dict[UUID, Report] = {rid: report, root.id: root}
+        if previous is not None:
+            old_root = changed.get(previous) or self._get(previous)
+            old_root.detach_duplicate(rid)
+            changed[previous] = old_root
+        root.attach_duplicate(rid)
+        for member_id in members:
+            # A group joining another moves whole: every member points at the new root.
+            member = self._get(member_id)
+            member.mark_duplicate(moderator, root.id, f"its root {rid} became a duplicate of {root.id}")
+            report.detach_duplicate(member_id)
+            root.attach_duplicate(member_id)
+            changed[member_id] = member
+        self._save(*changed.values())
+        return Linked(report.version, root.id, of, tuple(members))
+
+    def _root(self, report: Report, linking: UUID) -> Report:
+        """The report at the root of `report`'s group; a link back to `linking` would be a cycle."""
+        seen = {linking}
+        while report.status is Status.DUPLICATE and report.duplicate_of is not None:
+            if report.id in seen:
+                break
+            seen.add(report.id)
+            report = self._get(report.duplicate_of)
+        if report.id in seen:
+            raise InvalidTransition(
+                f"Report {report.id} is already in this report's group; linking them would make a cycle.",
+                field="of",
+            )
+        return report
+
+    def _check_near(self, report: Report, root: Report, reason: str | None) -> None:
+        """Same region within a day, unless the moderator says why the link holds anyway."""
+        if reason is not None:
+            return
+        days = abs((date.fromisoformat(report.local_day) - date.fromisoformat(root.local_day)).days)
+        if report.region == root.region and days <= NEAR_DAYS:
+            return
+        raise InvalidReport(
+            f"This report is from {report.region} on {report.local_day}, report {root.id} from "
+            f"{root.region} on {root.local_day}; give a reason to link reports so far apart.",
+            field="reason",
+        )
+
+    def reopen(
+        self, rid: UUID, *, moderator: str, reason: str, expected_version: int | None = None
+    ) -> int:
+        """Return a verified, rejected or duplicate report to unreviewed, to be decided again."""
+        reason = check_reason(reason)
+        report = self._get(rid)
+        self._check_version(report, expected_version)
+        root_id = report.duplicate_of
+        report.reopen(moderator, reason)
+        self._save(report, *self._leave_group(rid, root_id))
+        return report.version
 
     # Moderators know a reporter only by the reference on their reports (`Report.reporter`).
 
@@ -348,6 +484,29 @@ class Svodka(Application[UUID]):
 
     def report(self, rid: UUID) -> Report:
         return self._get(rid)
+
+    def sent_by(self, rid: UUID, channel: str) -> Report:
+        """A report as its sender may see it: one sent on another channel is not found."""
+        report = self._get(rid)
+        if report.channel != channel:
+            raise ReportNotFound(f"There is no report {rid}.")
+        return report
+
+    def history(self, rid: UUID) -> list[HistoryEntry]:
+        """Every change to the report, oldest first, with the time it was recorded."""
+        self._get(rid)
+        entries = []
+        for e in self.repository.event_store.get(rid):
+            name = type(e).__name__
+            by = getattr(e, "moderator", None) or getattr(e, "by", None)
+            why = getattr(e, "reason", None) or getattr(e, "note", None)
+            of = getattr(e, "of", None) or getattr(e, "duplicate", None)
+            if name == "Submitted":
+                by = e.channel
+            elif name in ("Confirmed", "Cleared", "Retracted") and by and not by.startswith("operator:"):
+                by = "reporter"  # a reporter's reference is not repeated in the history
+            entries.append(HistoryEntry(e.timestamp, HISTORY.get(name, name), by, why, of))
+        return entries
 
     def reporter(self, reference: str) -> Reporter | None:
         try:
@@ -399,17 +558,25 @@ class Svodka(Application[UUID]):
     ) -> int:
         """Optimistic concurrency: a stale version, or a lost race at commit, is a Conflict."""
         report = self._get(rid)
+        self._check_version(report, expected_version)
+        apply(report)
+        self._save(report)
+        return report.version
+
+    @staticmethod
+    def _check_version(report: Report, expected_version: int | None) -> None:
         if expected_version is not None and report.version != expected_version:
             raise Conflict(
                 f"The report changed (version {report.version}, you saw {expected_version}); "
                 "reload it and decide again."
             )
-        apply(report)
+
+    def _save(self, *reports: Report) -> None:
+        """All or none: a lost race on any of them is a Conflict and nothing is stored."""
         try:
-            self.save(report)
+            self.save(*reports)
         except IntegrityError:
             raise Conflict("Someone else changed this report at the same moment; reload it.") from None
-        return report.version
 
     def _change_reporter(self, reference: str, apply: Callable[[Reporter], None]) -> int:
         reporter = self.reporter(reference) or Reporter(pseudonym=reference)

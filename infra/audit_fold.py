@@ -1,7 +1,8 @@
 """The auditor's own fold of exported facts into public counts, independent of the projector.
 
 Counting rules (brief, "Domain rules"): a report counts while it is unreviewed (as unverified)
-or verified, and its reporter is not blocked. A flood is held back: a report that is more than
+or verified, and its reporter is not blocked. Rejected, duplicate and retracted reports never
+count; a reopened one is unreviewed again, and a corrected one counts under its new facts. A flood is held back: a report that is more than
 the FLOOD_LIMIT-th from its pseudonym in one clock hour (UTC, by recorded time) counts only once
 verified, so one pseudonym cannot move the public figures by sheer volume. Detentions count people detained; checkpoints
 count reports. Every change is kept as a delta stamped with its position and recorded time,
@@ -23,7 +24,9 @@ STATUS_BY_EVENT = {
     "Report.Verified": "verified",
     "Report.Rejected": "rejected",
     "Report.MarkedDuplicate": "duplicate",
+    "Report.Repointed": "duplicate",  # a duplicate linked elsewhere still never counts
     "Report.Retracted": "retracted",
+    "Report.Reopened": "unreviewed",  # back to the queue: it counts as unverified again
 }
 
 Key = tuple  # (day, region, city); () is the total

@@ -19,6 +19,17 @@ COLUMNS = "day, region, city, status, reports, detained"
 NEGATED = "day, region, city, status, -reports, -detained"
 
 
+async def known_at(conn: asyncpg.Connection, at: datetime | None) -> tuple[int, datetime | None]:
+    """(position, recorded_at) of the last event known at `at` (the current position when None)."""
+    live = await conn.fetchrow(f"SELECT position, recorded_at, clock FROM {LIVE}tracking")
+    if at is None or (live["clock"] is not None and at >= live["clock"]):
+        return live["position"], live["recorded_at"]
+    mark = await conn.fetchrow(
+        f"SELECT position, recorded_at FROM {LIVE}clock WHERE at <= $1 ORDER BY at DESC, position DESC LIMIT 1", at
+    )
+    return (0, None) if mark is None else (mark["position"], mark["recorded_at"])
+
+
 async def figures_source(
     conn: asyncpg.Connection, filters: str, args: list, at: datetime | None
 ) -> tuple[tuple[int, datetime | None], str | None]:
@@ -26,16 +37,12 @@ async def figures_source(
     appends to `args` as needed. The query is None when there is no read model yet."""
     if await conn.fetchval("SELECT to_regclass($1)", f"{LIVE}tracking") is None:
         return (0, None), None
-    live = await conn.fetchrow(f"SELECT position, recorded_at, clock FROM {LIVE}tracking")
+    (target, recorded_at), now = await known_at(conn, at), await conn.fetchval(f"SELECT position FROM {LIVE}tracking")
     current = f"SELECT {COLUMNS} FROM {LIVE}counts WHERE {filters}"
-    if at is None or (live["clock"] is not None and at >= live["clock"]):
-        return (live["position"], live["recorded_at"]), current
-    mark = await conn.fetchrow(
-        f"SELECT position, recorded_at FROM {LIVE}clock WHERE at <= $1 ORDER BY at DESC, position DESC LIMIT 1", at
-    )
-    if mark is None:
+    if target == now:
+        return (target, recorded_at), current
+    if target == 0:
         return (0, None), f"{current} AND false"
-    target, now = mark["position"], live["position"]
     below = await conn.fetchval(f"SELECT max(position) FROM {LIVE}snapshots WHERE position <= $1", target)
     above = await conn.fetchval(f"SELECT min(position) FROM {LIVE}snapshots WHERE position > $1", target)
     # (ledger rows to read, where to start): the empty model at 0 or a snapshot below, the live
@@ -60,4 +67,4 @@ async def figures_source(
             f"SELECT {COLUMNS} FROM {LIVE}snapshots WHERE {filters} AND position = ${len(args)} UNION ALL "
             f"SELECT {NEGATED} FROM {LIVE}ledger WHERE {filters} AND position > {upto} AND position <= ${len(args)}"
         )
-    return (target, mark["recorded_at"]), source
+    return (target, recorded_at), source

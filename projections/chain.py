@@ -111,8 +111,13 @@ def public_facts(event: Any, pseudonymize: Callable[[str | None], str | None]) -
         )
     if name == "Report.Submitted":
         facts.update(kind=event.kind, reporter=pseudonymize(event.reporter))
-    elif name == "Report.MarkedDuplicate":
+    elif name in ("Report.MarkedDuplicate", "Report.Repointed"):
         facts["of"] = str(event.of)
+    elif name in ("Report.Confirmed", "Report.Cleared") and event.seen_at is not None:
+        # Votes before seen_at existed keep their facts as they were chained.
+        facts["seen_at"] = event.seen_at.isoformat()
+        if name == "Report.Cleared":
+            facts["ends"] = event.ends
     elif name == "Reporter.Registered":
         facts["reporter"] = pseudonymize(event.pseudonym)
     return facts

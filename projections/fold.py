@@ -4,7 +4,8 @@ A batch of decoded events is folded against the rows it touches (loaded beforeha
 `projections.store`); the result is the changed rows plus the net change to every count cell.
 
 What counts: a report whose status is unreviewed or verified, whose reporter is not blocked,
-and that is not held. A report is *held* when its pseudonym had already sent FLOOD_LIMIT
+and that is not held. Reopening returns a report to unreviewed, so it counts again; a duplicate
+never counts, whatever its group's root does. A report is *held* when its pseudonym had already sent FLOOD_LIMIT
 reports in the same clock hour; a held report counts only once a moderator verifies it, so a
 flood from one pseudonym cannot move the public figures however fast it arrives.
 """
@@ -40,7 +41,8 @@ class Fold:
     counts: dict[Cell, list[int]] = field(default_factory=dict)  # net [reports, detained]
     ledger: list[tuple] = field(default_factory=list)
     clock_rows: list[tuple[int, datetime, datetime]] = field(default_factory=list)
-    confirmations: list[tuple[UUID, datetime]] = field(default_factory=list)
+    sightings: list[tuple] = field(default_factory=list)  # (report, position, seen_at, gone, ends)
+    versions: list[tuple] = field(default_factory=list)  # checkpoint rows as of each event changing them
     fresh: set[UUID] = field(default_factory=set)  # submitted in this batch: inserted, not merged
     dirty_reports: set[UUID] = field(default_factory=set)
     dirty_reporters: set[str] = field(default_factory=set)
@@ -61,7 +63,8 @@ class Fold:
             abuse=[(*key, *state.abuse[key]) for key in self.dirty_abuse],
             ledger=self.ledger,
             clock_rows=self.clock_rows,
-            confirmations=self.confirmations,
+            sightings=self.sightings,
+            versions=self.versions,
             counts=[(*cell, r, d) for cell, (r, d) in self.counts.items() if r or d],
             touched=self.dirty_reports,
             touched_abuse=self.dirty_abuse,
@@ -79,6 +82,9 @@ class Fold:
         before: dict[UUID, tuple[Cell, int] | None] = {}
         touched = handler(self, event, at, before)
         self._record_change(position, touched, before)
+        if handler not in (Fold.confirmed, Fold.cleared):
+            # Votes never change where a checkpoint is or whether it counts: no version for them.
+            self.versions.extend(row.checkpoint_version(position) for row in touched if row.kind == "checkpoint")
 
     def _record_change(self, position: int, touched: list[ReportRow], before: dict) -> None:
         change: dict[Cell, list[int]] = {}
@@ -132,7 +138,7 @@ class Fold:
         row = ReportRow(
             e.originator_id, e.originator_version, e.kind, e.channel, e.reporter, e.region,
             e.city, date.fromisoformat(e.local_day), e.occurred_at, e.detained, e.coarse_lat,
-            e.coarse_lon, "unreviewed", at, held, blocked, 0, at, None,
+            e.coarse_lon, "unreviewed", at, held, blocked, 0, e.occurred_at, None, None,
         )  # fmt: skip
         self.state.reports[row.id] = row
         self.fresh.add(row.id)
@@ -144,6 +150,7 @@ class Fold:
         row.detained, row.region, row.city = e.detained, e.region, e.city
         row.occurred_at, row.day = e.occurred_at, date.fromisoformat(e.local_day)
         row.lat, row.lon = e.coarse_lat, e.coarse_lon
+        row.last_seen_at = max(row.last_seen_at, e.occurred_at)  # an upper bound for every as_of
         return [row]
 
     def verified(self, e: Report.Verified, at: datetime, before: dict) -> list[ReportRow]:
@@ -161,16 +168,34 @@ class Fold:
             self.dirty_abuse.add(key)
         return [row]
 
+    def reopened(self, e: Report.Reopened, at: datetime, before: dict) -> list[ReportRow]:
+        row = self._row(e, before)
+        if row.status == "rejected" and row.reporter:
+            key = (row.reporter, hour_of(row.submitted_at))
+            self.state.abuse.setdefault(key, [0, 0])[1] -= 1
+            self.dirty_abuse.add(key)
+        row.status, row.ended_at = "unreviewed", None
+        return [row]
+
+    def touched(self, e: object, at: datetime, before: dict) -> list[ReportRow]:
+        """An event that moves no figure (a re-pointed link, a group's membership): the row's
+        version still follows, since moderators send it back as If-Match."""
+        return [self._row(e, before)]
+
     def confirmed(self, e: Report.Confirmed, at: datetime, before: dict) -> list[ReportRow]:
         row = self._row(e, before)
+        seen = e.seen_at or at  # v1 events: seen when recorded
         row.confirmations += 1
-        row.last_seen_at = max(row.last_seen_at, at)
-        self.confirmations.append((row.id, at))
+        row.last_seen_at = max(row.last_seen_at, seen)
+        self.sightings.append((row.id, self.position, seen, False, False))
         return [row]
 
     def cleared(self, e: Report.Cleared, at: datetime, before: dict) -> list[ReportRow]:
         row = self._row(e, before)
-        row.ended_at = row.ended_at or at
+        seen = e.seen_at or at
+        if e.ends:
+            row.cleared_at = row.cleared_at or seen
+        self.sightings.append((row.id, self.position, seen, True, e.ends))
         return [row]
 
     # -- reporters ---------------------------------------------------------------------
@@ -210,6 +235,10 @@ HANDLERS = {
     Report.Rejected: Fold.ended,
     Report.MarkedDuplicate: Fold.ended,
     Report.Retracted: Fold.ended,
+    Report.Reopened: Fold.reopened,
+    Report.Repointed: Fold.touched,
+    Report.DuplicateAttached: Fold.touched,
+    Report.DuplicateDetached: Fold.touched,
     Report.Confirmed: Fold.confirmed,
     Report.Cleared: Fold.cleared,
     Reporter.Registered: Fold.registered,

@@ -9,11 +9,12 @@ from __future__ import annotations
 import contextlib
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from typing import Any
 from uuid import UUID
 
 import asyncpg
 
-from projections.asof import figures_source
+from projections.asof import figures_source, known_at
 from projections.schema import LIVE
 
 DIMENSIONS = ("day", "region", "city")
@@ -52,13 +53,20 @@ class ActiveCheckpoint:
     id: UUID
     region: str
     city: str | None
-    lat: float  # coarse, about 1 km (checkpoints with no point at all are not listed)
-    lon: float
-    reported_at: datetime
-    last_confirmed_at: datetime
+    lat: float | None  # coarse, about 1 km; the city's centre, or None when only the region is known
+    lon: float | None
+    seen_at: datetime  # when it was first seen on the street (the report's occurred_at)
+    reported_at: datetime  # when svodka learnt of it
+    last_confirmed_at: datetime  # the latest sighting or "still there" that kept it active
     expires_at: datetime
-    confirmations: int
+    confirmations: int  # "still there" votes that kept it active, one per pseudonym
     status: str  # verified / unverified
+
+
+@dataclass(frozen=True, slots=True)
+class CheckpointsAsOf:
+    as_of: AsOf
+    checkpoints: list[ActiveCheckpoint]
 
 
 @dataclass(frozen=True, slots=True)
@@ -164,7 +172,12 @@ def public_time(at: datetime) -> datetime:
     return at.replace(second=0, microsecond=0)
 
 
-async def active_checkpoints(
+async def active_checkpoints(conn: asyncpg.Connection, **question: Any) -> list[ActiveCheckpoint]:
+    """The checkpoints of `checkpoints_as_of` (same arguments), without their as-of stamp."""
+    return (await checkpoints_as_of(conn, **question)).checkpoints
+
+
+async def checkpoints_as_of(
     conn: asyncpg.Connection,
     *,
     at: datetime,
@@ -172,58 +185,74 @@ async def active_checkpoints(
     near: tuple[float, float] | None = None,
     radius_km: float = 25.0,
     ttl: timedelta = DEFAULT_TTL,
-) -> list[ActiveCheckpoint]:
-    """Checkpoints active at `at`: submitted by then, not cleared by then, not yet expired.
+    as_of: datetime | None = None,
+) -> CheckpointsAsOf:
+    """Two time axes. Of what the log held at `as_of` (its place, status, block and flood hold
+    as they stood then): checkpoints seen by `at` whose latest sighting or "still there" is
+    less than `ttl` before `at`, and that no ending "gone" seen by `at` cleared.
 
-    Expiry is the latest confirmation recorded by `at` (or the submission) plus `ttl`, all
-    event times, so the answer for any instant is the same live and after a replay. Reports of
-    blocked reporters and held (flood) reports that no moderator verified are left out.
+    A "still there" extends a checkpoint only while it is still active, so a sighting older
+    than `ttl` when reported is history: active at its own time, never "now". Every time comes
+    from events, so the answer is the same live and after a replay.
     """
-    args: list = [at, ttl]
-    where = ""
-    if region is not None:
-        args.append(region)
-        where += f" AND r.region = ${len(args)}"
-    if near is not None:
-        args.extend([near[0], near[1], radius_km])
-        lat, lon, radius = (f"${len(args) - i}" for i in (2, 1, 0))
-        where += (
-            f" AND 2 * {EARTH_KM} * asin(sqrt(power(sin(radians(r.lat - {lat}) / 2), 2)"
-            f" + cos(radians({lat})) * cos(radians(r.lat)) * power(sin(radians(r.lon - {lon}) / 2), 2)))"
-            f" <= {radius}"
+    async with snapshot(conn):
+        position, recorded_at = await known_at(conn, as_of)
+        args: list = [at, ttl, position]
+        where = ""
+        if region is not None:
+            args.append(region)
+            where += f" AND v.region = ${len(args)}"
+        if near is not None:
+            args.extend([near[0], near[1], radius_km])
+            lat, lon, radius = (f"${len(args) - i}" for i in (2, 1, 0))
+            where += (
+                f" AND 2 * {EARTH_KM} * asin(sqrt(power(sin(radians(v.lat - {lat}) / 2), 2)"
+                f" + cos(radians({lat})) * cos(radians(v.lat)) * power(sin(radians(v.lon - {lon}) / 2), 2)))"
+                f" <= {radius}"
+            )
+        # last_seen_at never decreases as the log grows, so it bounds every as_of from above.
+        rows = await conn.fetch(
+            f"""
+            SELECT r.id, r.submitted_at, v.region, v.city, v.lat, v.lon, v.occurred_at, v.verified
+            FROM {LIVE}reports r
+            CROSS JOIN LATERAL (
+                SELECT * FROM {LIVE}checkpoints v WHERE v.report_id = r.id AND v.position <= $3
+                ORDER BY v.position DESC LIMIT 1
+            ) v
+            WHERE r.kind = 'checkpoint' AND r.last_seen_at + $2::interval > $1
+              AND v.counts AND v.occurred_at <= $1 {where}
+            """,
+            *args,
         )
-    rows = await conn.fetch(
-        f"""
-        SELECT r.*, c.n, greatest(r.submitted_at, c.last) AS seen
-        FROM {LIVE}reports r
-        CROSS JOIN LATERAL (
-            SELECT count(*) AS n, max(at) AS last FROM {LIVE}confirmations
-            WHERE report_id = r.id AND at <= $1
-        ) c
-        WHERE r.kind = 'checkpoint' AND r.last_seen_at > $1 - $2::interval
-          AND r.submitted_at <= $1 AND (r.ended_at IS NULL OR r.ended_at > $1)
-          AND greatest(r.submitted_at, c.last) + $2::interval > $1
-          AND NOT r.reporter_blocked AND (NOT r.held OR r.status = 'verified')
-          AND r.lat IS NOT NULL {where}
-        ORDER BY seen DESC, r.id
-        """,
-        *args,
-    )
-    return [
-        ActiveCheckpoint(
-            id=r["id"],
-            region=r["region"],
-            city=r["city"],
-            lat=r["lat"],
-            lon=r["lon"],
-            reported_at=public_time(r["submitted_at"]),
-            last_confirmed_at=public_time(r["seen"]),
-            expires_at=public_time(r["seen"] + ttl),
-            confirmations=r["n"],
-            status="verified" if r["status"] == "verified" else "unverified",
+        sightings = await conn.fetch(
+            f"SELECT report_id, seen_at, gone, ends FROM {LIVE}sightings "
+            "WHERE report_id = ANY($1::uuid[]) AND position <= $2 AND seen_at <= $3 ORDER BY seen_at, position",
+            [r["id"] for r in rows],
+            position,
+            at,
         )
-        for r in rows
-    ]
+    by_report: dict[UUID, list] = {}
+    for s in sightings:
+        by_report.setdefault(s["report_id"], []).append(s)
+    found = []
+    for r in rows:
+        seen, confirmations = r["occurred_at"], 0
+        ended = False
+        for s in by_report.get(r["id"], ()):
+            if s["gone"]:
+                ended = ended or s["ends"]
+            elif s["seen_at"] < seen + ttl:  # "still there" while it still was: it lives on
+                seen, confirmations = max(seen, s["seen_at"]), confirmations + 1
+        if ended or seen + ttl <= at:
+            continue
+        found.append(ActiveCheckpoint(
+            id=r["id"], region=r["region"], city=r["city"], lat=r["lat"], lon=r["lon"],
+            seen_at=public_time(r["occurred_at"]), reported_at=public_time(r["submitted_at"]),
+            last_confirmed_at=public_time(seen), expires_at=public_time(seen + ttl),
+            confirmations=confirmations, status="verified" if r["verified"] else "unverified",
+        ))  # fmt: skip
+    found.sort(key=lambda c: (-c.last_confirmed_at.timestamp(), str(c.id)))
+    return CheckpointsAsOf(AsOf(position, recorded_at), found)
 
 
 async def moderation_queue(conn: asyncpg.Connection, *, limit: int = 50, offset: int = 0) -> list[QueueItem]:

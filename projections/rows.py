@@ -35,6 +35,13 @@ class ReportRow:
     confirmations: int
     last_seen_at: datetime
     ended_at: datetime | None
+    cleared_at: datetime | None
+
+    def checkpoint_version(self, position: int) -> tuple:
+        """What `/v1/checkpoints` needs of the row as it stands after event `position`."""
+        counts = self.counted() is not None
+        return (self.id, position, self.region, self.city, self.lat, self.lon, self.occurred_at, counts,
+                self.status == "verified")  # fmt: skip
 
     def counted(self) -> tuple[Cell, int] | None:
         """The cell this report adds to, and its detentions; None when it does not count."""
@@ -93,7 +100,8 @@ class Changes:
     abuse: list[tuple]
     ledger: list[tuple]
     clock_rows: list[tuple]
-    confirmations: list[tuple]
+    sightings: list[tuple]
+    versions: list[tuple]
     counts: list[tuple]
     touched: set[UUID]  # rows memory must keep until this commits
     touched_abuse: set[tuple[str, datetime]]

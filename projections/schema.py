@@ -9,7 +9,9 @@ import asyncpg
 
 LIVE = "rm_"
 STAGING = "rmx_"
-TABLES = ("tracking", "reports", "reporters", "counts", "ledger", "clock", "snapshots", "confirmations", "abuse")
+TABLES = (
+    "tracking", "reports", "reporters", "counts", "ledger", "clock", "snapshots", "sightings", "checkpoints", "abuse",
+)
 # Snapshot positions follow batch boundaries, so a replay takes them elsewhere: not compared.
 DERIVED = ("snapshots",)
 
@@ -44,8 +46,9 @@ CREATE TABLE {p}reports (
     held boolean NOT NULL,              -- over the flood limit: counts only once verified
     reporter_blocked boolean NOT NULL,
     confirmations integer NOT NULL,
-    last_seen_at timestamptz NOT NULL,  -- submission or latest confirmation
-    ended_at timestamptz                -- cleared, rejected, duplicate or retracted
+    last_seen_at timestamptz NOT NULL,  -- the latest sighting or "still there" ever known (never decreases)
+    ended_at timestamptz,               -- rejected, duplicate or retracted (recorded time; reopening clears it)
+    cleared_at timestamptz              -- a checkpoint's ending "gone" (the time it was seen gone)
 );
 
 -- The fold reads every report of a pseudonym when it is blocked: built even during a replay.
@@ -87,9 +90,28 @@ CREATE TABLE {p}clock (
 CREATE TABLE {p}snapshots (position bigint NOT NULL, LIKE {p}counts);
 CREATE INDEX {p}snapshots_position ON {p}snapshots (position);
 
-CREATE TABLE {p}confirmations (
+-- Every "still there" and "gone" on a checkpoint: the event's position (transaction time) and
+-- when it was seen (valid time). `ends`: the "gone" that ended the checkpoint (see Report.clear).
+CREATE TABLE {p}sightings (
     report_id uuid NOT NULL,
-    at timestamptz NOT NULL
+    position bigint NOT NULL,
+    seen_at timestamptz NOT NULL,
+    gone boolean NOT NULL,
+    ends boolean NOT NULL
+);
+
+-- A checkpoint's place, sighting time and whether it counts, as of each event that changed them,
+-- so "what was known at as_of" reads the version at or before as_of's position.
+CREATE TABLE {p}checkpoints (
+    report_id uuid NOT NULL,
+    position bigint NOT NULL,
+    region text NOT NULL,
+    city text,
+    lat double precision,
+    lon double precision,
+    occurred_at timestamptz NOT NULL,
+    counts boolean NOT NULL,
+    verified boolean NOT NULL
 );
 
 -- Per pseudonym and hour of submission: how many reports, and how many of those were rejected.
@@ -106,7 +128,8 @@ CREATE TABLE {p}abuse (
 INDEX_DDL = """
 CREATE INDEX {p}ledger_position ON {p}ledger (position);
 CREATE INDEX {p}clock_at ON {p}clock (at, position);
-CREATE INDEX {p}confirmations_report ON {p}confirmations (report_id, at);
+CREATE INDEX {p}sightings_report ON {p}sightings (report_id, position);
+CREATE INDEX {p}checkpoints_report ON {p}checkpoints (report_id, position);
 CREATE INDEX {p}reports_queue ON {p}reports (submitted_at) WHERE status = 'unreviewed';
 CREATE INDEX {p}reports_checkpoints ON {p}reports (last_seen_at) WHERE kind = 'checkpoint';
 CREATE INDEX {p}abuse_hour ON {p}abuse (hour);

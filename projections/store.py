@@ -87,7 +87,7 @@ async def _abuse(conn: asyncpg.Connection, p: str, events: list[object], state: 
         if type(e) is Report.Submitted:
             if e.reporter and e.timestamp < complete:
                 keys.add((e.reporter, hour_of(e.timestamp)))
-        elif type(e) is Report.Rejected:
+        elif type(e) in (Report.Rejected, Report.Reopened):  # a reopened rejection is taken back
             row = state.reports.get(e.originator_id)
             if row is not None and row.reporter and row.submitted_at < complete:
                 keys.add((row.reporter, hour_of(row.submitted_at)))
@@ -162,8 +162,10 @@ async def write(conn: asyncpg.Connection, p: str, changes: Changes) -> None:
     if changes.ledger:
         await conn.copy_records_to_table(f"{p}ledger", records=changes.ledger)
     await conn.copy_records_to_table(f"{p}clock", records=changes.clock_rows)
-    if changes.confirmations:
-        await conn.copy_records_to_table(f"{p}confirmations", records=changes.confirmations)
+    if changes.sightings:
+        await conn.copy_records_to_table(f"{p}sightings", records=changes.sightings)
+    if changes.versions:
+        await conn.copy_records_to_table(f"{p}checkpoints", records=changes.versions)
     if changes.counts:
         await conn.copy_records_to_table(f"{p}counts_in", records=changes.counts)
         merges.append(

@@ -49,8 +49,8 @@ class SortHead:
 class CheckpointItem:
     id: UUID
     place: str
-    lat: float
-    lon: float
+    lat: float | None  # None: reported with a region only
+    lon: float | None
     confirmed: datetime
     confirmed_text: str
     expires: datetime

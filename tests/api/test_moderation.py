@@ -7,7 +7,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 from domain.application import NewReport
 from tests.api.conftest import (
-    MODERATOR, OPERATOR, SECOND_MODERATOR, WHEN, detention, moderator, operator, project, settled,
+    MODERATOR, OPERATOR, OTHER_OPERATOR, SECOND_MODERATOR, WHEN, detention, moderator, operator, project, settled,
 )
 
 
@@ -63,22 +63,27 @@ def test_the_version_can_come_in_the_body_and_must_agree_with_if_match(http):
     assert garbage.status_code == 422 and garbage.json()["error"]["field"] == "If-Match"
     ok = http.post(f"/v1/reports/{rid}/reject", json={"reason": "фейк", "version": 1}, headers=moderator())
     assert ok.status_code == 200 and ok.json() == {"id": rid, "version": 2, "status": "rejected", "decided_by": "anna"}
-    again = http.post(f"/v1/reports/{rid}/verify", json={}, headers=moderator())
+    # A decision without the version it was made on is refused, not applied to whatever is there now.
+    unversioned = http.post(f"/v1/reports/{rid}/verify", json={}, headers=moderator())
+    assert unversioned.status_code == 428 and unversioned.json()["error"]["field"] == "If-Match"
+    again = http.post(f"/v1/reports/{rid}/verify", json={}, headers={**moderator(), "If-Match": "2"})
     assert again.status_code == 409
 
 
 def test_duplicates_name_an_existing_report(http):
     first, second = _report(http), _report(http, detained=4)
-    missing = http.post(f"/v1/reports/{second}/duplicate", json={"of": str(uuid.uuid4())}, headers=moderator())
+    seen = {**moderator(), "If-Match": "1"}
+    missing = http.post(f"/v1/reports/{second}/duplicate", json={"of": str(uuid.uuid4())}, headers=seen)
     assert missing.status_code == 422 and missing.json()["error"]["field"] == "of"
-    itself = http.post(f"/v1/reports/{second}/duplicate", json={"of": second}, headers=moderator())
+    itself = http.post(f"/v1/reports/{second}/duplicate", json={"of": second}, headers=seen)
     assert itself.status_code == 409
-    marked = http.post(f"/v1/reports/{second}/duplicate", json={"of": first}, headers=moderator())
+    marked = http.post(f"/v1/reports/{second}/duplicate", json={"of": first}, headers=seen)
     assert marked.status_code == 200 and marked.json()["status"] == "duplicate"
 
 
 def test_unknown_reports_are_404_and_bad_ids_422(http):
-    assert http.post(f"/v1/reports/{uuid.uuid4()}/verify", json={}, headers=moderator()).status_code == 404
+    seen = {**moderator(), "If-Match": "1"}
+    assert http.post(f"/v1/reports/{uuid.uuid4()}/verify", json={}, headers=seen).status_code == 404
     assert http.post("/v1/reports/not-a-uuid/verify", json={}, headers=moderator()).status_code == 422
     empty_reason = http.post(f"/v1/reports/{uuid.uuid4()}/reject", json={"reason": ""}, headers=moderator())
     assert empty_reason.status_code == 422 and empty_reason.json()["error"]["field"] == "reason"
@@ -102,14 +107,18 @@ def test_blocking_a_reporter_stops_its_reports_counting(http, db, application):
 
 def test_a_report_shows_moderators_who_decided_what_and_why(http):
     rid = _report(http, description="у суда")
-    http.post(f"/v1/reports/{rid}/verify", json={"note": "есть видео"}, headers=moderator())
-    http.post(f"/v1/reports/{rid}/reject", json={"reason": "видео старое"}, headers=moderator(SECOND_MODERATOR))
+    http.post(f"/v1/reports/{rid}/verify", json={"note": "есть видео"}, headers={**moderator(), "If-Match": "1"})
+    http.post(f"/v1/reports/{rid}/reject", json={"reason": "видео старое"},
+              headers={**moderator(SECOND_MODERATOR), "If-Match": "2"})
     assert http.get(f"/v1/reports/{rid}").status_code == 401
-    assert http.get(f"/v1/reports/{rid}", headers=moderator(OPERATOR)).status_code == 403
+    # Another operator than the one who sent it is told there is no such report.
+    assert http.get(f"/v1/reports/{rid}", headers=moderator(OTHER_OPERATOR)).status_code == 404
     shown = http.get(f"/v1/reports/{rid}", headers=moderator()).json()
     assert (shown["status"], shown["version"]) == ("rejected", 3)
-    assert shown["decisions"] == [{"by": "anna", "action": "verified", "why": "есть видео"},
-                                  {"by": "boris", "action": "rejected", "why": "видео старое"}]
+    assert [(d["by"], d["action"], d["why"]) for d in shown["decisions"]] == [
+        ("operator:hotline", "submitted", None), ("anna", "verified", "есть видео"), ("boris", "rejected", "видео старое"),
+    ]
+    assert all(d["at"] for d in shown["decisions"])
     assert shown["personal"]["description"] == "у суда"
     assert http.get(f"/v1/reports/{uuid.uuid4()}", headers=moderator()).status_code == 404
 

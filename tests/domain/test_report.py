@@ -215,13 +215,40 @@ def test_only_checkpoints_are_confirmed_or_cleared(app):
         app.clear_checkpoint(rid, by="x" * 64)
 
 
-def test_checkpoint_is_confirmed_then_cleared(app):
+def test_checkpoint_is_confirmed_then_cleared_by_two_distinct_others(app):
     rid = app.submit(checkpoint()).id
     app.confirm_checkpoint(rid, by="x" * 64)
     app.clear_checkpoint(rid, by="y" * 64)
+    assert not app.report(rid).cleared  # one "gone" from someone else is a vote, not an end
+    app.clear_checkpoint(rid, by="y" * 64)
+    assert not app.report(rid).cleared  # the same pseudonym again counts once
+    app.clear_checkpoint(rid, by="z" * 64)
     assert app.report(rid).cleared
     with pytest.raises(InvalidTransition):
-        app.confirm_checkpoint(rid, by="z" * 64)
+        app.confirm_checkpoint(rid, by="w" * 64)
+
+
+def test_one_still_there_per_pseudonym_however_often_it_is_tapped(app):
+    rid = app.submit(checkpoint()).id
+    before = app.report(rid).version
+    for _ in range(3):
+        app.confirm_checkpoint(rid, by="x" * 64)
+    assert app.report(rid).version == before + 1
+    confirmed = [e for e in app.repository.event_store.get(rid) if type(e).__name__ == "Confirmed"]
+    assert len(confirmed) == 1 and confirmed[0].seen_at is not None
+
+
+def test_gone_from_the_reporter_or_a_moderator_ends_a_checkpoint_at_once(app):
+    reporter = "c" * 64
+    own = app.submit(checkpoint(reporter=reporter)).id
+    app.clear_checkpoint(own, by=reporter)
+    assert app.report(own).cleared
+    other = app.submit(checkpoint(reporter=reporter, client_ref="second")).id
+    app.clear_checkpoint_as_moderator(other, moderator="anna")
+    assert app.report(other).cleared
+    assert ("anna", "cleared", None) in app.report(other).decisions
+    with pytest.raises(InvalidReport):
+        app.confirm_checkpoint(app.submit(checkpoint(client_ref="third")).id, by=None)
 
 
 def test_stale_version_is_a_conflict(app):

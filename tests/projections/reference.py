@@ -6,10 +6,15 @@ from __future__ import annotations
 from collections import Counter
 from datetime import datetime
 
+from infra.audit_fold import Fold as AuditFold
 from projections import queries
+from projections.chain import public_facts
 
 FLOOD_LIMIT = 10
-ENDED = {"Rejected": "rejected", "MarkedDuplicate": "duplicate", "Retracted": "retracted"}
+ENDED = {
+    "Rejected": "rejected", "MarkedDuplicate": "duplicate", "Repointed": "duplicate", "Retracted": "retracted",
+    "Reopened": "unreviewed",
+}
 
 
 def stored_events(app) -> list:
@@ -85,3 +90,11 @@ async def published(conn, kind: str, at: datetime | None = None) -> dict[tuple, 
     }
     assert stats.total == queries.Totals(*(sum(v[i] for v in groups.values()) for i in range(3)))
     return groups
+
+
+def audit_fold(numbered: list[tuple[int, object]]) -> AuditFold:
+    """The auditor's independent fold, fed the public facts an export would carry."""
+    fold = AuditFold()
+    for position, event in numbered:
+        fold.apply(position, str(event.originator_id), public_facts(event, lambda p: p))
+    return fold

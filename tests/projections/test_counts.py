@@ -24,7 +24,7 @@ async def test_moderation_and_corrections_move_figures_without_double_counting(s
     store_app.verify(a.id, moderator="m")
     store_app.correct(a.id, by="m", reason="typo", detained=5, city="Новосибирск")
     store_app.reject(b.id, moderator="m", reason="fake")
-    store_app.mark_duplicate(c.id, of=a.id, moderator="m")
+    store_app.mark_duplicate(c.id, of=a.id, moderator="m", reason="same arrests, corrected to Novosibirsk")
     store_app.retract(d.id, by=OTHER)
     store_app.correct(e.id, by="m", reason="count", detained=3)
     await project(conn, projector)

@@ -45,14 +45,20 @@ def domain_events() -> list:
     report.correct(by="m", reason="recount", detained=4, region="RU-SPE", city=None, occurred_at=AT,
                    local_day="2026-03-01", coarse_lat=None, coarse_lon=None)  # fmt: skip
     report.verify("m", "seen")
+    report.reopen("m", "too fast")
     report.reject("m", "fake")
+    report.attach_duplicate(uuid.uuid4())
+    report.reopen("m", "again")
+    report.mark_duplicate("m", uuid.uuid4(), None)
+    report.mark_duplicate("m", uuid.uuid4(), "re-pointed")
     checkpoint = Report(
         id=uuid.uuid4(), kind="checkpoint", channel="operator", reporter=None, region="RU-KRS", city="Курск",
         occurred_at=AT, local_day="2026-03-01", detained=None, coarse_lat=51.7, coarse_lon=36.2,
         subject="operator", sealed=None,
     )  # fmt: skip
-    checkpoint.confirm(by=None)
-    checkpoint.clear(by="x" * 64)
+    checkpoint.confirm(by="y" * 64, seen_at=AT)
+    checkpoint.clear(by="x" * 64, seen_at=AT)
+    checkpoint.clear_as_moderator("m", AT)
     reporter = Reporter(pseudonym="p" * 64)
     reporter.block("m", "flood")
     reporter.unblock("m", "appeal")
@@ -122,3 +128,36 @@ def test_a_mapper_it_does_not_mirror_is_used_as_it_is(mapper):
     batch = rows(mapper, domain_events())
     same(decoder(other)(batch), library(mapper, batch))
     assert Counting.calls == len(batch)
+
+
+def test_votes_and_retractions_stored_before_v2_are_upcast_alike_on_both_paths(mapper):
+    """v1 "still there"/"gone" had no time of observation and every "gone" ended the checkpoint."""
+    cp = Report(
+        id=uuid.uuid4(), kind="checkpoint", channel="telegram", reporter="r" * 64, region="RU-KRS", city=None,
+        occurred_at=AT, local_day="2026-03-01", detained=None, coarse_lat=None, coarse_lon=None,
+        subject="r" * 64, sealed=None,
+    )  # fmt: skip
+    cp.confirm(by="y" * 64, seen_at=AT)
+    cp.clear(by="x" * 64, seen_at=AT)
+    cp.retract(by="r" * 64, reason="mistake")
+    batch = []
+    for i, event in enumerate(cp.collect_events()[1:], 1):
+        state = {k: v for k, v in event.__dict__.items() if k not in ("seen_at", "ends", "moderator", "reason")}
+        stored = mapper.to_stored_event(event)
+        # The same event as a v1 release stored it: without the v2 fields and without class_version.
+        legacy = type(event).__new__(type(event))
+        legacy.__dict__.update(state)
+        original = type(event).class_version
+        type(event).class_version = 1
+        try:
+            v1 = mapper.to_stored_event(legacy)
+        finally:
+            type(event).class_version = original
+        batch.append((i, v1.originator_id, v1.originator_version, v1.topic, v1.state))
+        assert stored.topic == v1.topic
+    ours = decoder(mapper)(batch)
+    same(ours, library(mapper, batch))
+    confirmed, cleared, retracted = ours
+    assert confirmed.seen_at is None and confirmed.by == "y" * 64
+    assert (cleared.seen_at, cleared.ends, cleared.moderator) == (None, True, None)
+    assert retracted.reason is None

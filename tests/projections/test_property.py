@@ -15,7 +15,7 @@ from projections import queries, schema
 from projections.projector import Projector, connect
 from projections.replay import replay
 from tests.projections.conftest import NOW, checkpoint, detention
-from tests.projections.reference import expected, known_at, numbered_events, published
+from tests.projections.reference import audit_fold, expected, known_at, numbered_events, published
 
 PEOPLE = ("a" * 64, "b" * 64, None)
 CITIES = ("Москва", "Курск", "Екатеринбург")
@@ -27,7 +27,7 @@ report = st.builds(
     st.integers(1, 40),
 )
 on_report = st.tuples(
-    st.sampled_from(("verify", "reject", "retract", "confirm", "clear", "correct", "duplicate")),
+    st.sampled_from(("verify", "reject", "retract", "confirm", "clear", "correct", "duplicate", "reopen")),
     st.integers(0, 30),
     st.integers(0, 30),
 )
@@ -63,7 +63,8 @@ def run(app, ids: list, command: tuple) -> None:
         "confirm": lambda: app.confirm_checkpoint(rid, by="c"),
         "clear": lambda: app.clear_checkpoint(rid, by="c"),
         "correct": lambda: app.correct(rid, by="m", reason="r", city=CITIES[command[2] % 3]),
-        "duplicate": lambda: app.mark_duplicate(rid, of=other, moderator="m"),
+        "duplicate": lambda: app.mark_duplicate(rid, of=other, moderator="m", reason="same"),
+        "reopen": lambda: app.reopen(rid, moderator="m", reason="again"),
     }[name]()
 
 
@@ -109,6 +110,12 @@ async def check(db, app, commands: list, projector: Projector, pipelined: bool) 
                 assert await published(conn, kind, at) == expected(events, kind, at), (kind, at)
             if at is not None:
                 assert (await queries.stats(conn, at=at)).as_of.position == known_at(numbered, at)
+        auditor = audit_fold(numbered)
+        for kind in ("detention", "checkpoint"):
+            ours = auditor.figures(kind, upto=numbered[-1][0] if numbered else 0)
+            assert {k: v for k, v in ours.items() if k} == {
+                (day, region, city or None): v for (day, region, city), v in expected(events, kind).items() if any(v)
+            }
         # Batch boundaries leave no trace: a replay in other batches builds the same rows.
         assert (await replay(db.url, db.schema, app.mapper, verify=True, batch_size=5)).differences == []
     finally:

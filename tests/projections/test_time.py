@@ -1,4 +1,4 @@
-"""Time: figures as known at past instants, and checkpoint expiry, both from event times only."""
+"""Time: figures as known at past instants, from event times only (checkpoints: test_checkpoints.py)."""
 
 from __future__ import annotations
 
@@ -49,49 +49,6 @@ async def test_figures_as_of_past_instants_equal_a_fold_of_the_events_known_then
     early, late = [(await queries.stats(conn, at=t)).as_of for t in (t1, t2)]
     assert (early.position, late.position) == (3, 7)
     assert early.recorded_at <= t1
-
-
-async def test_checkpoints_expire_from_their_last_confirmation_and_end_when_cleared(db, store_app, conn, projector):
-    ttl = timedelta(milliseconds=300)
-    kursk = store_app.submit(checkpoint("kursk"))
-    time.sleep(0.4)
-    store_app.confirm_checkpoint(kursk.id, by="x" * 64)
-    other = store_app.submit(checkpoint("other", lat=51.75, lon=36.2, reporter="y" * 64))
-    time.sleep(0.1)
-    store_app.clear_checkpoint(kursk.id, by="x" * 64)
-    await project(conn, projector)
-    recorded = {(type(e).__name__, e.originator_id): e.timestamp for e in stored_events(store_app)}
-    submitted, confirmed, cleared = (recorded[(name, kursk.id)] for name in ("Submitted", "Confirmed", "Cleared"))
-
-    async def active(when: datetime) -> list:
-        found = await queries.active_checkpoints(conn, at=when, ttl=ttl)
-        return [(c.id, c.confirmations) for c in found]
-
-    ms = timedelta(milliseconds=1)
-    answers = {
-        submitted - ms: [],
-        submitted: [(kursk.id, 0)],
-        submitted + ttl - ms: [(kursk.id, 0)],
-        submitted + ttl: [],  # expired before anyone confirmed it
-        confirmed: [(kursk.id, 1)],  # a confirmation revives it; `other` comes just after
-        cleared - ms: [(kursk.id, 1), (other.id, 0)],
-        cleared: [(other.id, 0)],  # "gone" ends it before its TTL would have
-        cleared + ttl: [],
-    }
-    for when, want in answers.items():
-        assert sorted(await active(when)) == sorted(want), when
-    near = await queries.active_checkpoints(conn, at=cleared - ms, ttl=ttl, near=(51.75, 36.2), radius_km=1)
-    assert [c.id for c in near] == [other.id]
-    assert await queries.active_checkpoints(conn, at=cleared - ms, ttl=ttl, region="RU-MOW") == []
-    first = await queries.active_checkpoints(conn, at=cleared - ms, ttl=ttl)
-    # Public times are whole minutes (a TTL this short expires within the minute it was last seen).
-    assert {c.expires_at - c.last_confirmed_at for c in first} <= {timedelta(0), timedelta(minutes=1)}
-    assert {(c.expires_at.second, c.last_confirmed_at.microsecond) for c in first} == {(0, 0)}
-
-    await replay(db.url, db.schema, store_app.mapper)
-    for when, want in answers.items():
-        assert sorted(await active(when)) == sorted(want), when
-    assert await queries.active_checkpoints(conn, at=cleared - ms, ttl=ttl) == first
 
 
 async def test_as_of_every_instant_from_snapshots_or_either_end_equals_the_fold(store_app, conn):

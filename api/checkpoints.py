@@ -29,7 +29,7 @@ class CheckpointOut(BaseModel):
     lat: float | None = Field(description="Snapped to a grid of about 1.1 km; never the reported point. "
                                           "The city's centre when only a city was given; null for a region only.")
     lon: float | None
-    seen_at: datetime = Field(description="When it was seen on the street (the report's occurred_at).")
+    seen_at: datetime | None = Field(description="When it was seen on the street (the report's occurred_at).")
     reported_at: datetime = Field(description="When svodka learnt of it.")
     last_confirmed_at: datetime = Field(description="The latest sighting or \"still there\" that kept it active.")
     expires_at: datetime

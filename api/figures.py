@@ -17,19 +17,25 @@ from projections.queries import DIMENSIONS, AsOf, Totals
 KindName = Literal["detention", "checkpoint"]
 
 # Published beside every figure, so a number is never read without its definition.
+# How decisions move a figure, the same for both kinds (the auditor's fold applies the same rules).
+DECISIONS = (
+    " A report counts while unreviewed (as unverified) or verified. Rejected, retracted and duplicate "
+    "reports and reports from blocked reporters are not counted (a block counts from the moment it is "
+    "recorded, for every report of the pseudonym, and an unblock restores them). Each group of duplicates "
+    "counts once, through its root, exactly when the root counts. A reopened decision returns the report to "
+    "unreviewed, so it counts as unverified again; a correction moves the report's contribution to its new "
+    "day, place and count; beyond 10 reports an hour from one reporter, reports count only once verified."
+)
 MEANING = {
     "detention": (
         "detentions",
         "verified and unverified are detentions (people detained, summed over reports; not unique "
-        "people); reports counts the reports behind them. Rejected, retracted and duplicate reports "
-        "and reports from blocked reporters are not counted; beyond 10 reports an hour from one "
-        "reporter, reports count only once verified.",
+        "people); reports counts the reports behind them." + DECISIONS,
     ),
     "checkpoint": (
         "reports",
-        "verified and unverified are checkpoint reports; rejected, retracted and duplicate reports and "
-        "reports from blocked reporters are not counted; beyond 10 reports an hour from one "
-        "reporter, reports count only once verified.",
+        "verified and unverified are checkpoint reports (whether active now or not: /v1/checkpoints lists "
+        "those active)." + DECISIONS,
     ),
 }
 

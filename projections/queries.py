@@ -55,12 +55,12 @@ class ActiveCheckpoint:
     city: str | None
     lat: float | None  # coarse, about 1 km; the city's centre, or None when only the region is known
     lon: float | None
-    seen_at: datetime  # when it was first seen on the street (the report's occurred_at)
     reported_at: datetime  # when svodka learnt of it
     last_confirmed_at: datetime  # the latest sighting or "still there" that kept it active
     expires_at: datetime
     confirmations: int  # "still there" votes that kept it active, one per pseudonym
     status: str  # verified / unverified
+    seen_at: datetime | None = None  # when it was seen on the street (the report's occurred_at)
 
 
 @dataclass(frozen=True, slots=True)

@@ -37,8 +37,12 @@ async def test_checkpoints_near_a_city_can_be_confirmed_and_cleared(harness, rea
     first, second = (h.app.report(cp.id) for cp in read_model.checkpoints)
     me = pseudonymizer(keys)(h.user.id)
     assert first.version == 2 and not first.cleared  # created, then confirmed
-    assert second.cleared
-    await h.send(h.user.press("2 уже нет"))  # already gone: a polite answer, no exception
+    # One "gone" from someone other than its reporter is a vote, not an end (two distinct others are).
+    assert second.gone == {me} and not second.cleared
+    await h.send(h.user.press("2 уже нет"))  # a double tap: counted once, answered the same
+    assert h.last_answer()["text"] == "Спасибо, учтено." and h.app.report(second.id).version == 2
+    h.app.clear_checkpoint_as_moderator(first.id, moderator="anna")
+    await h.send(h.user.press("1 уже нет"))  # already gone: a polite answer, no exception
     assert "уже нельзя" in h.last_answer()["text"]
     assert me not in str(h.tg.calls)
 

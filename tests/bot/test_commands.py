@@ -38,7 +38,7 @@ async def test_checkpoints_near_a_city_can_be_confirmed_and_cleared(harness, rea
     me = pseudonymizer(keys)(h.user.id)
     assert first.version == 2 and not first.cleared  # created, then confirmed
     # One "gone" from someone other than its reporter is a vote, not an end (two distinct others are).
-    assert second.gone == {me} and not second.cleared
+    assert second.gone == {h.app.reporter_reference(me)} and not second.cleared
     await h.send(h.user.press("2 уже нет"))  # a double tap: counted once, answered the same
     assert h.last_answer()["text"] == "Спасибо, учтено." and h.app.report(second.id).version == 2
     h.app.clear_checkpoint_as_moderator(first.id, moderator="anna")

@@ -335,7 +335,9 @@ def test_bad_form_input_is_reported_on_the_page(site):
 
 @pytest.mark.parametrize("config_overrides", [{"checkpoint_ttl": timedelta(minutes=7)}])
 def test_checkpoints_expire_after_the_configured_time_as_in_the_api(site, config_overrides):
-    site.submit("cordon", kind="checkpoint", lat=51.7304, lon=36.1926, detained=None)
+    # Seen just now: a checkpoint lives from its sighting, so one seen an hour ago would be history.
+    site.submit("cordon", kind="checkpoint", lat=51.7304, lon=36.1926, detained=None,
+                occurred_at=datetime.now(timezone.utc))
     site.project()
     page = httpx.get(site.url + "/?lang=en", timeout=10).text
     [listed] = httpx.get(site.url + "/v1/checkpoints", timeout=10).json()["checkpoints"]

@@ -92,7 +92,7 @@ async def test_blocked_held_and_status_are_as_known_at_as_of(store_app, conn, pr
     cp = store_app.submit(checkpoint("cp", occurred_at=seen, reporter=spammer)).id
     other = store_app.submit(checkpoint("other", occurred_at=seen, reporter="o" * 64)).id
     before_block = instant()
-    store_app.block_reporter(spammer, moderator="m", reason="fakes")
+    store_app.block_reporter(store_app.report(cp).reporter, moderator="m", reason="fakes")
     store_app.reject(other, moderator="m", reason="fake")
     await project(conn, projector)
     assert await active(conn, NOW, as_of=before_block) == [(cp, 0), (other, 0)]

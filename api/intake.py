@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date, datetime
 from typing import Annotated, Literal
 from uuid import UUID
 
@@ -10,8 +11,9 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validato
 
 from api.deps import Operator
 from api.errors import ERROR_RESPONSES
-from domain.application import NewReport
+from domain.application import NewReport, Submission, Svodka
 from domain.errors import DomainError
+from domain.model import check_occurred_at
 
 router = APIRouter(tags=["intake"])
 
@@ -56,8 +58,22 @@ class ReportIn(BaseModel):
 
 
 class Receipt(BaseModel):
+    """What was stored, as svodka understood it, so an operator sees at once a wrong place or a
+    time whose offset does not match the place (22:30+03:00 in Novosibirsk is 02:30 the next day)."""
+
     id: UUID
     created: bool = Field(description="false when this Idempotency-Key was already used for this report")
+    region: str = Field(description="The region it is counted under.")
+    city: str | None = Field(description="The city it is counted under (English name); null for a region only.")
+    local_time: datetime = Field(description="occurred_at in the place's own time zone, to the minute.")
+    local_day: date = Field(description="The local day it is counted under.")
+
+
+def receipt(application: Svodka, new: NewReport, submission: Submission) -> Receipt:
+    place = application.gazetteer.resolve(region=new.region, city=new.city, lat=new.lat, lon=new.lon)
+    local = check_occurred_at(new.occurred_at).astimezone(application.gazetteer.region(place.region).tz())
+    return Receipt(id=submission.id, created=submission.created, region=place.region, city=place.city,
+                   local_time=local, local_day=local.date())
 
 
 IdempotencyKey = Annotated[str, Header(
@@ -72,13 +88,14 @@ IdempotencyKey = Annotated[str, Header(
 async def submit_report(body: ReportIn, call: Operator, key: IdempotencyKey) -> Response:
     """Store a report once per (operator, Idempotency-Key); answered after it is durable."""
     state = call.state
+    command = body.command(call.operator.name, key)
     try:
-        submission = await state.intake.submit(body.command(call.operator.name, key))
+        submission = await state.intake.submit(command)
     except DomainError as error:
         state.metrics.intake_outcome(type(error).__name__)
         raise
     state.metrics.intake_outcome("created" if submission.created else "retry")
     # Rendered here rather than through response_model: this is the hot path of a surge.
-    receipt = Receipt(id=submission.id, created=submission.created)
-    return Response(receipt.model_dump_json(), status_code=201 if submission.created else 200,
+    answer = receipt(state.config.application, command, submission)
+    return Response(answer.model_dump_json(), status_code=201 if submission.created else 200,
                     media_type="application/json")

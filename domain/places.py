@@ -3,7 +3,6 @@ reporter typed or sent (a region code, a city name, a GPS point) into a Place.""
 
 from __future__ import annotations
 
-import difflib
 import functools
 import json
 import math
@@ -19,6 +18,9 @@ from domain.errors import UnknownPlace
 
 DATA_FILE = Path(__file__).with_name("gazetteer.json")
 EARTH_RADIUS_KM = 6371.0088
+# A point farther than this from the named city's centre contradicts it: the largest cities
+# reach some 30 km from their centre, and a phone's fix is rarely off by more than a few.
+CITY_REACH_KM = 50.0
 
 _SEPARATORS = re.compile(r"[\s\-‐‑‒–—.,_/]+")
 _APOSTROPHES = re.compile(r"['’ʼ`´]")
@@ -192,18 +194,26 @@ class Gazetteer:
         return found
 
     def suggest(self, name: str, limit: int = 3) -> list[City]:
-        """Cities a misspelt or shortened name may mean: prefix matches first, then close ones."""
+        """Spellings a mistyped or cut-short name may have meant, closest first, then the most
+        populous: a name within an edit or two (one up to 7 letters, so "Пущино" never offers
+        Pushkino), or one that begins with 4 or more letters typed. Only ever a hint to show."""
         query = normalise(name)
         if not query or limit <= 0:
             return []
-        prefixed = [k for k in self._keys if k.startswith(query)] if len(query) >= 3 else []
-        close = difflib.get_close_matches(query, self._keys, n=limit * 4, cutoff=0.7)
-        found: list[City] = []
-        for key in (*prefixed, *close):
-            city = self._by_key[key]
-            if city not in found:
-                found.append(city)
-        return found[:limit]
+        allowed = 1 if len(query) <= 7 else 2 if len(query) <= 12 else 3
+        best: dict[City, int] = {}
+        for key, city in self._by_key.items():
+            if len(query) >= 4 and key.startswith(query):
+                score = 1 if key != query else 0
+            elif abs(len(key) - len(query)) <= allowed:
+                score = edit_distance(query, key, allowed)
+                if score > allowed:
+                    continue
+            else:
+                continue
+            if score < best.get(city, allowed + 1):
+                best[city] = score
+        return sorted(best, key=lambda c: (best[c], -c.population, c.name_en))[:limit]
 
     def nearest(self, lat: float, lon: float, max_km: float = 300.0) -> City:
         _check_point(lat, lon)
@@ -227,8 +237,9 @@ class Gazetteer:
     ) -> Place:
         """A region code, a city name or a point, in any combination, turned into one Place.
 
-        A typed city name wins over a point, since a phone's fix can be far off; a point
-        alone gives its nearest city. A region that contradicts the city is refused.
+        A typed city name wins over a point within CITY_REACH_KM of its centre; a point farther
+        away contradicts it and is refused, naming both. A point alone gives its nearest city.
+        A region that contradicts the city is refused.
         """
         has_city = city is not None and normalise(city) != ""
         has_point = lat is not None or lon is not None
@@ -239,19 +250,42 @@ class Gazetteer:
             _check_point(lat, lon)
         if has_city:
             assert city is not None
-            return self._place_of_city(city, known)
+            place = self._place_of_city(city, known)
+            if has_point:
+                assert lat is not None and lon is not None
+                self._check_point_in_city(lat, lon, self._by_name_en[place.city])  # type: ignore[index]
+            return place
         if has_point:
             assert lat is not None and lon is not None
             return self._place_of_point(lat, lon, known)
         assert known is not None
         return Place(known.code, None)
 
+    def _check_point_in_city(self, lat: float, lon: float, city: City) -> None:
+        km = distance_km(lat, lon, city.lat, city.lon)
+        if km <= CITY_REACH_KM:
+            return
+        try:
+            near = self.nearest(lat, lon)
+            there = f"; it is near {near.name_en} ({near.region})"
+        except UnknownPlace:
+            there = ""
+        raise UnknownPlace(
+            f"The location ({lat:.2f}, {lon:.2f}) is {km:,.0f} km from the centre of {city.name_en} "
+            f"({city.region}){there}. Send the city where it happened, or the location alone.",
+            field="location",
+        )
+
     def _place_of_city(self, name: str, region: Region | None) -> Place:
         found = self.city(name)
         if found is None:
             hints = [c.name_ru if _is_cyrillic(name) else c.name_en for c in self.suggest(name)]
             hint = f" Did you mean {', '.join(hints)}?" if hints else ""
-            raise UnknownPlace(f"Unknown city {name!r}.{hint}", field="city")
+            raise UnknownPlace(
+                f"Unknown city {name!r}.{hint} If it is not listed, give the region (e.g. RU-MOS) "
+                "or a point instead.",
+                field="city",
+            )
         if region is not None and found.region != region.code:
             other = self._regions[found.region]
             raise UnknownPlace(
@@ -272,6 +306,19 @@ class Gazetteer:
         except UnknownPlace:
             return Place(region.code, None)
         return Place(region.code, found.name_en if found.region == region.code else None)
+
+
+def edit_distance(a: str, b: str, most: int) -> int:
+    """Levenshtein distance, or `most + 1` as soon as it must exceed `most`."""
+    previous = list(range(len(b) + 1))
+    for i, ca in enumerate(a, 1):
+        current = [i]
+        for j, cb in enumerate(b, 1):
+            current.append(min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (ca != cb)))
+        if min(current) > most:
+            return most + 1
+        previous = current
+    return previous[-1]
 
 
 def _is_cyrillic(text: str) -> bool:

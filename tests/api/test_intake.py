@@ -185,3 +185,24 @@ def test_concurrent_requests_share_the_redis_budget_exactly(serve, base_config):
     assert sorted(codes) == [201] * 12 + [429] * 8
     client = redis.Redis.from_url(REDIS_URL)
     client.delete(*client.keys(f"{base_config.redis_prefix}*"))
+
+
+def test_the_receipt_echoes_the_place_local_time_and_day_it_was_counted_under(http):
+    # 22:30 Moscow time is 02:30 the next day in Novosibirsk: stored as given, and the receipt says so.
+    body = detention(city="Нск", occurred_at="2025-03-01T22:30:00+03:00")
+    answer = http.post("/v1/reports", json=body, headers=operator())
+    assert answer.status_code == 201, answer.text
+    receipt = answer.json()
+    assert (receipt["region"], receipt["city"]) == ("RU-NVS", "Novosibirsk")
+    assert receipt["local_time"] == "2025-03-02T02:30:00+07:00" and receipt["local_day"] == "2025-03-02"
+
+
+def test_a_location_far_from_the_named_city_is_refused_naming_both(http):
+    body = detention(city="Москва", location={"lat": 55.03, "lon": 82.92})
+    answer = http.post("/v1/reports", json=body, headers=operator())
+    assert answer.status_code == 422 and answer.json()["error"]["field"] == "location"
+    message = answer.json()["error"]["message"]
+    assert "Moscow" in message and "Novosibirsk" in message
+    unknown = http.post("/v1/reports", json=detention(city="Пущино"), headers=operator())
+    assert unknown.status_code == 422 and "Pushkino" not in unknown.json()["error"]["message"]
+    assert "give the region" in unknown.json()["error"]["message"]

@@ -234,8 +234,37 @@ def test_resolve_point(gaz: Gazetteer) -> None:
     assert gaz.resolve(lat=55.03, lon=82.92) == Place("RU-NVS", "Novosibirsk")
 
 
-def test_resolve_city_wins_over_point(gaz: Gazetteer) -> None:
-    assert gaz.resolve(city="Kursk", lat=55.751, lon=37.618) == Place("RU-KRS", "Kursk")
+def test_resolve_city_wins_over_a_point_within_its_reach(gaz: Gazetteer) -> None:
+    # A phone's fix on the outskirts, 20 km from the centre: the typed city stands.
+    assert gaz.resolve(city="Kursk", lat=51.73 + 0.18, lon=36.19) == Place("RU-KRS", "Kursk")
+
+
+def test_a_point_far_from_the_named_city_is_refused_naming_both(gaz: Gazetteer) -> None:
+    with pytest.raises(UnknownPlace) as err:
+        gaz.resolve(city="Москва", lat=55.03, lon=82.92)  # a point in Novosibirsk
+    assert err.value.field == "location"
+    assert "Moscow" in err.value.message and "Novosibirsk" in err.value.message
+
+
+@pytest.mark.parametrize(
+    ("typed", "city"),
+    [("Нск", "Novosibirsk"), ("Екб", "Yekaterinburg"), ("Питер", "Saint Petersburg"), ("СПб", "Saint Petersburg"),
+     ("спб", "Saint Petersburg"), ("Мск", "Moscow"), ("Н.Новгород", "Nizhny Novgorod"), ("Новосиб", "Novosibirsk")],
+)
+def test_local_short_names_are_aliases(gaz: Gazetteer, typed: str, city: str) -> None:
+    assert gaz.resolve(city=typed).city == city
+
+
+def test_suggestions_are_only_close_spellings_never_another_town(gaz: Gazetteer) -> None:
+    # "Пущино" is a town of its own, two edits from Pushkino: suggesting it would misfile a report.
+    assert gaz.suggest("Пущино") == []
+    assert "Kansk" not in [c.name_en for c in gaz.suggest("Нск")]
+    with pytest.raises(UnknownPlace) as err:
+        gaz.resolve(city="Пущино")
+    assert "did you mean" not in err.value.message.lower()
+    assert "give the region" in err.value.message and "or a point instead" in err.value.message
+    # Equally close spellings: the larger city first.
+    assert [c.name_en for c in gaz.suggest("Krasnojarsk")][0] == "Krasnoyarsk"
 
 
 def test_resolve_needs_something(gaz: Gazetteer) -> None:

@@ -3,16 +3,25 @@
 from __future__ import annotations
 
 import base64
+import logging
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
+
+import psycopg
+from eventsourcing.persistence import InterfaceError, OperationalError
 
 from domain.application import Svodka
 from infra.crypto import EnvelopeVault, KeyStore, MemoryKeyStore
 from infra.database import Database, open_database, preparing
 from infra.keys import Keys, load_keys
 from infra.keystore import PostgresKeyStore
+from infra.exits import DatabaseUnavailable
 from infra.settings import Settings
+
+log = logging.getLogger("svodka")
+STARTUP_PATIENCE_SECONDS = 30.0
 
 
 @dataclass
@@ -53,11 +62,34 @@ def services(settings: Settings, *, prepare: bool = True) -> Iterator[Services]:
     fail with "tuple concurrently updated")."""
     with open_database(settings, prepare=prepare) as db:
         keys = load_keys(settings)
-        with preparing(db) if prepare else nullcontext():
-            store = PostgresKeyStore(db, create=prepare)
-            app = build_application(keys, db, store, prepare=prepare)
+        store, app = _open_stores(db, keys, prepare)
         try:
             yield Services(settings=settings, db=db, keys=keys, app=app)
         finally:
             app.close()
             store.close()
+
+
+def _open_stores(db: Database, keys: Keys, prepare: bool, patience: float = STARTUP_PATIENCE_SECONDS
+                 ) -> tuple[PostgresKeyStore, Svodka]:
+    """The key store and the application; a database restarting meanwhile is waited for.
+
+    The server answered a moment ago (settings_or_exit checks), so a failure here is most likely
+    a restart: a part that died of it would need restarting by hand.
+    """
+    deadline = time.monotonic() + patience
+    while True:
+        try:
+            with preparing(db) if prepare else nullcontext():
+                store = PostgresKeyStore(db, create=prepare)
+                try:
+                    return store, build_application(keys, db, store, prepare=prepare)
+                except BaseException:
+                    store.close()
+                    raise
+        except (psycopg.OperationalError, OperationalError, InterfaceError) as error:
+            if time.monotonic() > deadline:
+                raise DatabaseUnavailable(f"the database stayed unavailable for {patience:g} s while starting "
+                                          f"({type(error).__name__})") from None
+            log.warning("database unavailable while starting; retrying", extra={"error": type(error).__name__})
+            time.sleep(1)

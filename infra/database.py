@@ -6,7 +6,7 @@ import logging
 import re
 import warnings
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import quote
@@ -120,7 +120,8 @@ def preparing(db: Database) -> Iterator[None]:
         try:
             yield
         finally:
-            conn.execute("SELECT pg_advisory_unlock(hashtext('svodka: prepare ' || %s))", (db.schema,))
+            with suppress(psycopg.Error):  # a lost session has released the lock already
+                conn.execute("SELECT pg_advisory_unlock(hashtext('svodka: prepare ' || %s))", (db.schema,))
 
 
 @contextmanager

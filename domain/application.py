@@ -33,6 +33,8 @@ from domain.places import Gazetteer, Place, coarse
 from domain.ports import PersonalDataVault
 from domain.report import Report, report_id
 from domain.reporter import Reporter, reporter_id
+from domain.bulletin import Bulletin, bulletin_id
+from domain.webhook import Webhook, check_topics, check_url
 
 ERASED = "erased"
 
@@ -538,6 +540,36 @@ class Svodka(Application[UUID]):
             return {}
         opened = self.vault.open(report.subject, report.sealed)
         return ERASED if opened is None else opened
+
+    # -- bulletins and partners' webhooks -----------------------------------------------------
+
+    def publish_bulletin(self, *, slot: datetime, previous: UUID | None = None, **facts: Any) -> UUID | None:
+        """Record the bulletin due at `slot`, unless one already is (a retry, a second scheduler): None then."""
+        if self.bulletin(bulletin_id(slot)) is not None:
+            return None
+        bulletin = Bulletin(slot=slot, previous=previous, **facts)
+        try:
+            self.save(bulletin)
+        except IntegrityError:
+            return None  # another scheduler recorded this slot first
+        return bulletin.id
+
+    def bulletin(self, bid: UUID) -> Bulletin | None:
+        found = self._find(bid)
+        return found if isinstance(found, Bulletin) else None
+
+    def register_webhook(self, *, url: str, topics: list[str], regions: list[str], by: str) -> UUID:
+        codes = sorted({self.gazetteer.region(code).code for code in regions})
+        webhook = Webhook(url=check_url(url), topics=check_topics(topics), regions=codes, by=by)
+        self.save(webhook)
+        return webhook.id
+
+    def remove_webhook(self, wid: UUID, *, by: str) -> None:
+        webhook = self._find(wid)
+        if not isinstance(webhook, Webhook):
+            raise ReportNotFound(f"There is no webhook {wid}.")
+        webhook.remove(by)
+        self.save(webhook)
 
     # -- plumbing --------------------------------------------------------------------------
 

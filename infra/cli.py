@@ -13,6 +13,7 @@ from typer.core import TyperGroup
 
 from infra.backup_cli import backup_command, restore_command
 from infra.exits import CONFIGURATION, HELP, NOT_BUILT, Failure, fail, settings_or_exit
+from infra.outward_cli import bulletin_commands, outbox_command, webhooks_command
 from infra.tokens_cli import tokens_cli
 
 __all__ = ["cli", "main", "settings_or_exit"]  # settings_or_exit: the commands in other modules use it
@@ -164,6 +165,11 @@ def audit_verify(
     except ValueError as error:  # a heads file that is not JSON (an export's own lines are checked)
         raise fail(f"--heads {heads}: {error}", CONFIGURATION) from None
     raise typer.Exit(code)
+
+
+cli.add_typer(bulletin_commands, name="bulletin")
+cli.command("webhooks")(webhooks_command)
+cli.command("outbox")(outbox_command)
 
 
 def main() -> None:

@@ -9,9 +9,11 @@ from infra.runner import Part
 def serve_parts(settings: Settings) -> list[Part]:
     """The projector always; the bot only when a token is configured."""
     from infra.audit_part import chain_part
+    from infra.outward_part import outward_parts
     from infra.projector_part import projector
 
     parts: list[Part] = [projector, chain_part]  # the audit hash chain follows the log too
+    parts.extend(outward_parts(settings))  # bulletins and the outbox
     if settings.telegram_bot_token is not None:
         from infra.bot_part import bot
 

@@ -8,9 +8,12 @@ from datetime import timedelta
 from ipaddress import IPv4Network, IPv6Network, ip_network
 from pathlib import Path
 from typing import Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import AliasChoices, Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from domain.bulletin import Schedule
 
 DEFAULT_DATA_DIR = Path.home() / ".local" / "share" / "svodka"
 DEFAULT_TELEGRAM_API = "https://api.telegram.org"
@@ -69,6 +72,36 @@ class Settings(BaseSettings):
     # Reverse proxies whose X-Forwarded-For names the client (addresses or networks, comma
     # separated). None by default: anyone could otherwise claim a fresh address per request.
     trusted_proxies: str = Field("", validation_alias=_env("SVODKA_TRUSTED_PROXIES"))
+
+    # Bulletins and the outbox (README "Bulletins and partner webhooks").
+    bulletin_times: str = Field("", validation_alias=_env("SVODKA_BULLETIN_TIMES"))  # e.g. "12:00,18:00,23:00"
+    bulletin_timezone: str = Field("Europe/Moscow", validation_alias=_env("SVODKA_BULLETIN_TIMEZONE"))
+    bulletin_chat: str | None = Field(None, validation_alias=_env("SVODKA_BULLETIN_CHAT"))
+    bulletin_language: Literal["ru", "en"] = Field("ru", validation_alias=_env("SVODKA_BULLETIN_LANGUAGE"))
+    bulletin_top_cities: int = Field(5, ge=1, le=50, validation_alias=_env("SVODKA_BULLETIN_TOP_CITIES"))
+    bulletin_late_limit_hours: float = Field(12, gt=0, validation_alias=_env("SVODKA_BULLETIN_LATE_LIMIT_HOURS"))
+    public_url: str = Field("http://127.0.0.1:8000", validation_alias=_env("SVODKA_PUBLIC_URL"))
+    partner_retry_seconds: float = Field(10, gt=0, validation_alias=_env("SVODKA_PARTNER_RETRY_SECONDS"))
+    partner_give_up_hours: float = Field(24, gt=0, validation_alias=_env("SVODKA_PARTNER_GIVE_UP_HOURS"))
+    figures_debounce_seconds: float = Field(60, ge=0, validation_alias=_env("SVODKA_FIGURES_DEBOUNCE_SECONDS"))
+
+    @field_validator("bulletin_times")
+    @classmethod
+    def _are_times_of_day(cls, value: str) -> str:
+        try:
+            Schedule.parse(value, "UTC")
+        except ValueError:
+            raise ValueError("SVODKA_BULLETIN_TIMES must be times of day like 12:00,18:00,23:00") from None
+        return value
+
+    @field_validator("bulletin_timezone")
+    @classmethod
+    def _is_a_time_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"SVODKA_BULLETIN_TIMEZONE={value!r} is not a time zone (e.g. Europe/Moscow)") from None
+        return value
 
     @field_validator("master_key")
     @classmethod

@@ -9,7 +9,7 @@ from fastapi import FastAPI
 from fastapi_offline import FastAPIOffline
 
 from api import audit, checkpoints, errors, export, health, intake, metrics, moderation, regions, review, stats
-from api import bulletins
+from api import bulletins, webhooks
 from api.cache import CachedReads
 from api.context import ApiConfig
 from api.dashboard import router as dashboard
@@ -64,6 +64,7 @@ def create_app(config: ApiConfig) -> FastAPI:
     for router in routers:
         app.include_router(router)
     app.include_router(bulletins.router)
+    app.include_router(webhooks.router)
     app.include_router(dashboard)  # the public page at /, with its two static files
     app.include_router(methodology)  # /methodology: what the figures count, and how to cite them
     # Added innermost first: CORS sees every answer, telemetry times everything below it.

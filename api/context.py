@@ -6,6 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
+from uuid import UUID
 
 from domain.application import Svodka
 
@@ -57,4 +58,6 @@ class ApiConfig:
     # `svodka api --workers N`: the PROMETHEUS_MULTIPROC_DIR every worker writes its metrics to.
     metrics_dir: str | None = None
     on_close: Callable[[], None] | None = None  # what a worker process must release at shutdown
+    # A partner webhook's signing secret from its id (infra/outbox/signing.py); None: no webhooks.
+    webhook_secret: Callable[[UUID], str] | None = None
     audit_public_key: bytes | None = None  # raw Ed25519 key verifying the chain heads (/v1/audit/key)

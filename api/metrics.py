@@ -12,6 +12,8 @@ from fastapi import APIRouter, Request, Response
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 from prometheus_client import multiprocess
 
+from api.outbox_metrics import OutboxCollector
+
 router = APIRouter(tags=["operations"])
 
 
@@ -68,6 +70,9 @@ class Metrics:
             registry=self.registry, multiprocess_mode="livemax",
         )
 
+        self.outbox = OutboxCollector()
+        self.registry.register(self.outbox)
+
         # Labelled children looked up once: `labels()` takes a lock and builds a key every call.
         self._children: dict[tuple, tuple] = {}
 
@@ -87,6 +92,7 @@ class Metrics:
         if self.shared_dir:
             every_worker = CollectorRegistry()
             multiprocess.MultiProcessCollector(every_worker, path=self.shared_dir)
+            every_worker.register(self.outbox)
             return generate_latest(every_worker)
         return generate_latest(self.registry)
 
@@ -100,6 +106,7 @@ def forget_worker(pid: int, shared_dir: str) -> None:
 async def metrics(request: Request) -> Response:
     """Prometheus text format, for the whole API: with several workers, summed over them all."""
     await _audit_head(request)
+    await request.app.state.metrics.outbox.read(getattr(request.app.state, "pool", None))
     return Response(request.app.state.metrics.exposition(), media_type=CONTENT_TYPE_LATEST)
 
 

@@ -15,12 +15,14 @@ import tempfile
 from collections.abc import Awaitable, Callable
 from contextlib import ExitStack
 from typing import TYPE_CHECKING
+from functools import partial
 
 import uvicorn
 
 from infra.audit_part import public_key
 from infra.bootstrap import Services, services
 from infra.exits import AddressInUse, settings_or_exit
+from infra.outbox.signing import partner_secret
 from infra.settings import Settings
 
 if TYPE_CHECKING:  # the API is imported where it runs: `svodka project` need not load FastAPI
@@ -51,6 +53,7 @@ def api_config(svc: Services) -> ApiConfig:
         redis_max_connections=svc.settings.redis_max_connections,
         read_database_urls=svc.settings.read_urls, replica_max_lag_events=svc.settings.replica_max_lag_events,
         replica_max_lag_seconds=svc.settings.replica_max_lag_seconds,
+        webhook_secret=partial(partner_secret, svc.keys.subkey("webhook secrets")),
     )
 
 

@@ -15,18 +15,20 @@ import json
 import logging
 import time
 from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from uuid import UUID
 
 import aiohttp
 import asyncpg
-from aiogram import Bot
-from aiogram.exceptions import TelegramAPIError, TelegramRetryAfter
 
 from infra.outbox import signing
 from projections import outbox_store
 from projections.standby import hold_and_run
+
+if TYPE_CHECKING:
+    from aiogram import Bot
 
 log = logging.getLogger("svodka.outbox")
 MAX_DELAY = timedelta(hours=1)  # backoff doubles up to this, so a partner back up is served within the hour
@@ -45,7 +47,7 @@ class Undelivered(Exception):
 @dataclass
 class Sender:
     partner_key: bytes
-    bot: Bot | None = None  # without one, channel posts wait in the outbox
+    bot: "Bot | None" = None  # without one, channel posts wait in the outbox
     retry: timedelta = timedelta(seconds=10)
     give_up: timedelta = timedelta(hours=24)
     concurrency: int = 8
@@ -121,6 +123,8 @@ class Sender:
             return row["message_id"]  # posted already (kept): never twice
         if self.bot is None:
             raise Undelivered("no TELEGRAM_BOT_TOKEN to post with")
+        from aiogram.exceptions import TelegramAPIError, TelegramRetryAfter  # only where a bot posts
+
         post = json.loads(row["body"])
         try:
             message = await self.bot.send_message(post["chat_id"], post["text"], disable_web_page_preview=True)

@@ -61,10 +61,9 @@ def create_app(config: ApiConfig) -> FastAPI:
     # (repeated public reads are answered before routing, by CachedReads).
     routers = [m.router for m in (intake, stats, checkpoints, regions, export, review, moderation, audit, health,
                                   metrics)]
+    routers += [bulletins.router, webhooks.router]  # the outbox's: webhooks take a token, so they pass the gate
     for router in routers:
         app.include_router(router)
-    app.include_router(bulletins.router)
-    app.include_router(webhooks.router)
     app.include_router(dashboard)  # the public page at /, with its two static files
     app.include_router(methodology)  # /methodology: what the figures count, and how to cite them
     # Added innermost first: CORS sees every answer, telemetry times everything below it.

@@ -8,6 +8,8 @@ from typing import Annotated
 
 import typer
 
+from infra.exits import CONFIGURATION, NOT_BUILT, fail, settings_or_exit
+
 bulletin_commands = typer.Typer(help="Scheduled bulletins.", no_args_is_help=True)
 
 
@@ -19,23 +21,18 @@ def preview(
     """Print the next bulletin as it would be composed now, without recording or posting it."""
     from domain.bulletin_text import LANGUAGES, render
     from infra.bootstrap import services
-    from infra.cli import settings_or_exit
     from infra.outward_part import scheduler
 
     settings = settings_or_exit()
     language = lang or settings.bulletin_language
     if language not in LANGUAGES:
-        typer.secho(f"svodka: --lang must be one of {', '.join(LANGUAGES)}.", err=True, fg="red")
-        raise typer.Exit(2)
+        raise fail(f"--lang must be one of {', '.join(LANGUAGES)}", CONFIGURATION)
     if not settings.bulletin_times:
-        typer.secho("svodka: set SVODKA_BULLETIN_TIMES (e.g. 12:00,18:00,23:00) to schedule bulletins.", err=True,
-                    fg="red")  # fmt: skip
-        raise typer.Exit(2)
+        raise fail("set SVODKA_BULLETIN_TIMES (e.g. 12:00,18:00,23:00) to schedule bulletins", CONFIGURATION)
     with services(settings) as svc:
         draft = asyncio.run(_draft(svc, scheduler(svc)))
         if draft is None:
-            typer.secho("svodka: the read model is not built yet; run `svodka project` first.", err=True, fg="red")
-            raise typer.Exit(1)
+            raise fail("the read model is not built yet; run `svodka project` first", NOT_BUILT)
         if as_json:
             print(json.dumps(draft.facts(), default=str, indent=2, ensure_ascii=False))
             return
@@ -61,7 +58,6 @@ def webhooks_command(
 ) -> None:
     """List partners' webhooks with their delivery stats."""
     from infra.bootstrap import services
-    from infra.cli import settings_or_exit
     from projections import outbox_store
     from projections.projector import connect
 
@@ -88,7 +84,6 @@ def webhooks_command(
 
 def outbox_command() -> None:
     """Run the outward side alone: the outbox follower, the sender and (with times set) the scheduler."""
-    from infra.cli import settings_or_exit
     from infra.outward_part import outward_parts
     from infra.runner import run
 

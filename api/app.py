@@ -61,7 +61,9 @@ def create_app(config: ApiConfig) -> FastAPI:
     # (repeated public reads are answered before routing, by CachedReads).
     routers = [m.router for m in (intake, stats, checkpoints, regions, export, review, moderation, audit, health,
                                   metrics)]
-    routers += [bulletins.router, webhooks.router]  # the outbox's: webhooks take a token, so they pass the gate
+    routers.append(bulletins.router)
+    if config.webhook_secret is not None:  # without the key to derive partners' secrets, no webhooks
+        routers.append(webhooks.router)  # moderators': listed here, so the token gate covers them
     for router in routers:
         app.include_router(router)
     app.include_router(dashboard)  # the public page at /, with its two static files

@@ -88,6 +88,7 @@ def report(result: Verified) -> None:
     typer.echo(f"events        {result.events}, up to position {result.position}")
     typer.echo(f"signed heads  {result.heads} checked with key {result.key_fingerprint} ({pin})")
     typer.echo(f"figures       {result.figures} published sets match the recomputed counts")
+    typer.echo(f"bulletins     {result.bulletins} match the log as of their positions (detentions; not checkpoints)")
     for kind in KINDS:
         verified, unverified, reports = result.fold.figures(kind, upto=result.position)[()]
         typer.echo(f"{kind:<13} verified {verified}, unverified {unverified}, reports {reports}")

@@ -20,6 +20,7 @@ from uuid import UUID
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
+from infra.audit_bulletins import BulletinDiverged, check_bulletin
 from infra.audit_fold import Fold
 
 GENESIS = hashlib.sha256(b"svodka audit chain genesis v1").digest()
@@ -43,6 +44,7 @@ class Verified:
     position: int = 0
     heads: int = 0
     figures: int = 0
+    bulletins: int = 0  # bulletins whose figures were recomputed
     key_fingerprint: str = ""
     key_pinned: bool = False
     fold: Fold = field(default_factory=Fold)
@@ -120,6 +122,7 @@ class _Check:
         self.signed: set[int] = set()  # positions the file's own heads cover
         self.figures: list[dict[str, Any]] = []
         self.chain, self.facts_chain, self.last, self.ended = GENESIS, FACTS_GENESIS, 0, False
+        self.last_bulletin: dict[str, Any] | None = None  # the previous bulletin's figures
         for head in extra_heads:
             check_signature(self.key, head)
             if head["position"] > header["position"]:
@@ -154,8 +157,19 @@ class _Check:
             if bytes.fromhex(head["hash"]) != self.chain or bytes.fromhex(head["facts_hash"]) != self.facts_chain:
                 raise Diverged(position, "the recomputed chain contradicts the head signed at this position")
         self.result.fold.apply(position, line["originator_id"], line["facts"])
+        if line["facts"]["type"] == "Bulletin.Published":
+            self._bulletin(position, line["facts"])
         self.result.events += 1
         self.last = position
+
+    def _bulletin(self, position: int, facts: dict[str, Any]) -> None:
+        """A bulletin's figures against the fold as of its position (infra/audit_bulletins.py)."""
+        try:
+            check_bulletin(self.result.fold, position, facts, self.last_bulletin)
+        except BulletinDiverged as error:
+            raise Diverged(position, f"bulletin for {facts['slot']}: {error}") from None
+        self.last_bulletin = facts["figures"]
+        self.result.bulletins += 1
 
     def finish(self) -> Verified:
         if not self.ended:

@@ -120,6 +120,8 @@ def public_facts(event: Any, pseudonymize: Callable[[str | None], str | None]) -
             facts["ends"] = event.ends
     elif name == "Reporter.Registered":
         facts["reporter"] = pseudonymize(event.pseudonym)
+    elif name == "Bulletin.Published":  # what svodka said, for auditors to recompute (docs/AUDIT.md)
+        facts.update(slot=event.slot.isoformat(), as_of_position=event.as_of_position, figures=event.figures)
     return facts
 
 

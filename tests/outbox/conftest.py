@@ -133,7 +133,7 @@ async def settle(conn, application, follower: Follower) -> None:
     await follower.catch_up(conn)
 
 
-async def drain_until(sender: Sender, pool, done, rounds: int = 200) -> None:
+async def drain_until(sender: Sender, pool, done, rounds: int = 1000) -> None:
     for _ in range(rounds):
         await sender.drain(pool)
         if done():

@@ -1,7 +1,7 @@
 """Bot throughput: updates per second one bot process handles in complete report conversations,
 against an echo bot on the same stack (aiogram polling, the same Bot session), in the same run.
 
-    python -m bench.bot_throughput [--users 300] [--concurrency 100] [--rounds 5]
+    python -m bench.bot_throughput [--users 300] [--concurrency 100] [--rounds 5] [--redis URL]
 
 The bot runs in its own process, polling a loopback Bot API (tests/bot/fake_telegram.py) that
 this process serves; simulated reporters wait for each reply before their next step, as people
@@ -20,27 +20,34 @@ import statistics
 import time
 from dataclasses import dataclass
 
-from tests.bot.fake_telegram import TOKEN, Call, FakeTelegram, FakeUser
-
-STEPS = ("/report", "tap:Задержание", "Москва", "tap:Сейчас", "tap:3", "tap:Пропустить", "tap:Подтвердить")
+from tests.bot.crowd import REPORT as STEPS
+from tests.bot.crowd import Crowd
+from tests.bot.fake_telegram import TOKEN, FakeTelegram, FakeUser
 
 
 # -- the bot process ----------------------------------------------------------------------
 
 
-def _run_bot(kind: str, api_url: str) -> None:
-    asyncio.run(_bot(kind, api_url))
+def _run_bot(kind: str, api_url: str, redis_url: str | None = None, limited: bool = False) -> None:
+    asyncio.run(_bot(kind, api_url, redis_url, limited))
 
 
-async def _bot(kind: str, api_url: str) -> None:
+async def _bot(kind: str, api_url: str, redis_url: str | None, limited: bool) -> None:
+    import uuid
+
     from aiogram import Dispatcher
 
+    from bot.outgoing import FloodControl
     from infra.bootstrap import build_application
-    from infra.bot_part import make_bot, wire
+    from infra.bot_part import bot_redis, make_bot, wire
     from infra.crypto import MemoryKeyStore
     from infra.keys import Keys
+    from infra.settings import Settings
 
-    telegram = make_bot(TOKEN, api_url)
+    # The loopback API sets no limits here unless asked, so the bot's own queue must not either:
+    # this measures the bot's CPU, bench/bot_flood.py its pace under the limits.
+    flood = FloodControl() if limited else FloodControl(per_second=1e6, burst=10**6, per_chat_per_second=1e6, chat_burst=10**6)
+    telegram = make_bot(TOKEN, api_url, flood)
     if kind == "echo":
         dp = Dispatcher()
 
@@ -55,7 +62,8 @@ async def _bot(kind: str, api_url: str) -> None:
         async def no_checkpoints(lat: float, lon: float) -> list:
             return []
 
-        dp = wire(app, keys, no_checkpoints, None).dispatcher
+        redis = bot_redis(redis_url, Settings().bot_redis_connections) if redis_url else None
+        dp = wire(app, keys, no_checkpoints, redis, prefix=f"bench-{uuid.uuid4().hex[:8]}").dispatcher
     await dp.start_polling(telegram, handle_signals=False, polling_timeout=1)
 
 
@@ -86,28 +94,7 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-class Replies:
-    """Resolves a reporter's waiting future when the bot's reply to it arrives."""
-
-    def __init__(self) -> None:
-        self.waiting: dict[object, asyncio.Future] = {}
-
-    def __call__(self, call: Call) -> None:
-        if call.method == "answerCallbackQuery":
-            key: object = ("cb", call.params.get("callback_query_id"))
-        else:
-            key = ("chat", int(call.params.get("chat_id", 0)))
-        future = self.waiting.pop(key, None)
-        if future is not None and not future.done():
-            future.set_result(None)
-
-    def expect(self, key: object) -> asyncio.Future:
-        future = asyncio.get_running_loop().create_future()
-        self.waiting[key] = future
-        return future
-
-
-async def _reporter(tg: FakeTelegram, replies: Replies, user: FakeUser, kind: str) -> int:
+async def _reporter(crowd: Crowd, user: FakeUser, kind: str) -> int:
     for step in STEPS:
         if kind == "echo":
             update = user.text(step.removeprefix("tap:"))
@@ -115,28 +102,24 @@ async def _reporter(tg: FakeTelegram, replies: Replies, user: FakeUser, kind: st
             update = user.press(step[4:])
         else:
             update = user.text(step)
-        query = update.get("callback_query")
-        done = replies.expect(("cb", query["id"]) if query else ("chat", user.id))
-        await tg.push(update)
-        await asyncio.wait_for(done, 60)
+        await crowd.step(user, update, timeout=60)
     return len(STEPS)
 
 
-async def measure(kind: str, users: int, concurrency: int) -> Result:
+async def measure(kind: str, users: int, concurrency: int, redis_url: str | None = None) -> Result:
     tg = FakeTelegram()
-    replies = Replies()
-    tg.on_call = replies
+    crowd = Crowd(tg)
     url = await tg.start()
-    process = multiprocessing.get_context("spawn").Process(target=_run_bot, args=(kind, url), daemon=True)
+    process = multiprocessing.get_context("spawn").Process(target=_run_bot, args=(kind, url, redis_url), daemon=True)
     process.start()
     try:
         # Warm up: the bot has started polling and answered once.
-        await _reporter(tg, replies, FakeUser(tg, 1, language_code="ru"), kind)
+        await _reporter(crowd, FakeUser(tg, 1, language_code="ru"), kind)
         gate = asyncio.Semaphore(concurrency)
 
         async def one(n: int) -> int:
             async with gate:
-                return await _reporter(tg, replies, FakeUser(tg, 10_000 + n, language_code="ru"), kind)
+                return await _reporter(crowd, FakeUser(tg, 10_000 + n, language_code="ru"), kind)
 
         started, cpu = time.perf_counter(), cpu_seconds(process.pid)
         handled = sum(await asyncio.gather(*(one(n) for n in range(users))))
@@ -147,14 +130,14 @@ async def measure(kind: str, users: int, concurrency: int) -> Result:
         await tg.stop()
 
 
-async def main(users: int, concurrency: int, rounds: int) -> None:
-    print(f"{users} reporters x {len(STEPS)} updates, {concurrency} at a time, {os.cpu_count()} CPUs")
+async def main(users: int, concurrency: int, rounds: int, redis_url: str | None = None) -> None:
+    print(f"{users} reporters x {len(STEPS)} updates, {concurrency} at a time, {os.cpu_count()} CPUs, Redis: {redis_url or 'no'}")
     print("round   echo wall  svodka wall  ratio   echo/CPU-s  svodka/CPU-s  ratio")
     wall, cpu = [], []
     for n in range(1, rounds + 1):
         # Interleaved, so drift on a shared machine hits both alike; each round is its own ratio.
         echo = await measure("echo", users, concurrency)
-        bot = await measure("svodka", users, concurrency)
+        bot = await measure("svodka", users, concurrency, redis_url)
         wall.append(bot.rate / echo.rate)
         cpu.append(bot.capacity / echo.capacity)
         print(
@@ -170,5 +153,6 @@ if __name__ == "__main__":
     parser.add_argument("--users", type=int, default=300)
     parser.add_argument("--concurrency", type=int, default=100)
     parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--redis", default=None, help="svodka's bot keeps its state here (a test database: keys are left)")
     args = parser.parse_args()
-    asyncio.run(main(args.users, args.concurrency, args.rounds))
+    asyncio.run(main(args.users, args.concurrency, args.rounds, args.redis))

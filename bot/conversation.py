@@ -7,7 +7,6 @@ missing from it, so editing one answer from the summary asks only that question 
 from __future__ import annotations
 
 import re
-import time as clock
 import zlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -22,7 +21,7 @@ from aiogram.utils.i18n import get_i18n
 from aiogram.utils.i18n import gettext as _
 
 from bot import views
-from bot.panel import show
+from bot.panel import show, show_when
 from bot.states import ReportForm
 from domain.application import NewReport
 from domain.model import CLOCK_SKEW
@@ -130,17 +129,17 @@ class ReportConversation:
             self._draft = await self.state.get_data()
         return self._draft
 
-    async def written_before_asked(self, sent_at: float) -> bool:
+    async def written_before_asked(self, sent_at: int) -> bool:
         """Whether a message was sent before the panel showed the question now open: then it
         answered an earlier one (retyped while Telegram made the bot wait) and must not be filed
-        under this one. Telegram dates messages in whole seconds, hence the second's slack."""
+        under this one. Both times are Telegram's, in whole seconds: the same second is not "before"."""
         asked_at = (await self.draft()).get("asked_at")
-        return asked_at is not None and sent_at < asked_at - 1
+        return asked_at is not None and sent_at < asked_at
 
     async def start(self) -> None:
         await self.close(_("This report was replaced by a new one. Nothing was sent."))
         draft = new_draft()
-        draft["panel"] = await show(self.bot, self.chat_id, None, *views.kind_panel(draft))
+        draft["panel"], draft["asked_at"] = await show_when(self.bot, self.chat_id, None, *views.kind_panel(draft))
         await self.keep(ReportForm.kind, draft)
 
     async def close(self, text: str) -> None:
@@ -157,11 +156,12 @@ class ReportConversation:
         text, markup = self.render(step, draft, noticed(draft, warning), list(suggestions))
         # The step is kept only once the reporter can see its question: if Telegram cannot show
         # it, the panel still asks the previous one, and the state still expects that answer.
-        draft["panel"] = await show(self.bot, self.chat_id, draft.get("panel"), text, markup)
+        draft["panel"], shown_at = await show_when(self.bot, self.chat_id, draft.get("panel"), text, markup)
+        if shown_at is not None:  # None: the panel already showed exactly this
+            draft["asked_at"] = shown_at
         await self.keep(step, draft)
 
     async def keep(self, step: State, draft: dict[str, Any]) -> None:
-        draft["asked_at"] = round(clock.time(), 1)
         self._draft = draft
         if self.raw_state != step.state:
             await self.state.set_state(step)

@@ -21,9 +21,16 @@ Markup = InlineKeyboardMarkup | str | None
 
 
 class Shown(BaseModel):
-    """What the panel needs of the message Telegram returns: its id (the rest is ignored)."""
+    """What the panel needs of the message Telegram returns: its id, and when Telegram showed it
+    (by Telegram's clock, the one that dates the reporter's messages); the rest is ignored."""
 
     message_id: int
+    date: int = 0
+    edit_date: int | None = None
+
+    @property
+    def at(self) -> int:
+        return self.edit_date or self.date
 
 
 class _SendPanel(SendMessage):
@@ -42,14 +49,21 @@ async def show(bot: Bot, chat_id: int, panel: int | None, text: str, markup: Mar
     Returns the panel's message id, which the caller keeps in the conversation state. (An edit
     that changes nothing succeeds: bot/outgoing.py.)
     """
+    return (await show_when(bot, chat_id, panel, text, markup))[0]
+
+
+async def show_when(
+    bot: Bot, chat_id: int, panel: int | None, text: str, markup: Markup = None
+) -> tuple[int, int | None]:
+    """`show`, and when Telegram showed the text (None if it was already showing)."""
     if panel is not None:
         try:
-            await bot(_EditPanel(text=text, chat_id=chat_id, message_id=panel, reply_markup=markup))
-            return panel
+            edited = await bot(_EditPanel(text=text, chat_id=chat_id, message_id=panel, reply_markup=markup))
+            return panel, edited.at if isinstance(edited, Shown) else None
         except TelegramBadRequest:
             pass  # deleted, or too old to edit: a new panel takes its place
     sent = await bot(_SendPanel(chat_id=chat_id, text=text, reply_markup=markup))
-    return sent.message_id
+    return sent.message_id, sent.at
 
 
 async def show_instead(callback: CallbackQuery, text: str) -> None:

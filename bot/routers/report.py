@@ -46,7 +46,7 @@ async def _conversation(handler, event, data: dict[str, Any]) -> Any:
     )
     conv = data["conv"]
     if isinstance(event, Message) and is_report(conv.raw_state) and is_answer(event):
-        if await conv.written_before_asked(event.date.timestamp()):
+        if await conv.written_before_asked(int(event.date.timestamp())):
             await conv.reprompt(_("That was sent before the question below was shown, so it was not used. Please answer this question."))
             return None
     return await handler(event, data)

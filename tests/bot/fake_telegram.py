@@ -187,7 +187,7 @@ class FakeTelegram:
             chat = int(params["chat_id"])
             return self._message(chat, next(self._message_ids[chat]), params)
         if method in ("editMessageText", "editMessageReplyMarkup"):
-            return self._message(int(params["chat_id"]), int(params["message_id"]), params)
+            return {**self._message(int(params["chat_id"]), int(params["message_id"]), params), "edit_date": int(time.time())}
         return True
 
     def _message(self, chat: int, message_id: int, params: dict[str, Any]) -> dict[str, Any]:

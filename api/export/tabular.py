@@ -25,7 +25,7 @@ def to_csv(rows: Iterable[Row], kind: str, *, hxl: bool = False, excel: bool = F
     if hxl:
         writer.writerow(hxl_row(kind))
     for row in rows:
-        writer.writerow(row.values())
+        writer.writerow(row)
     return out.getvalue().encode()
 
 
@@ -39,10 +39,9 @@ def to_xlsx(rows: Iterable[Row], kind: str, *, about: list[tuple[str, str]], hxl
     if hxl:
         sheet.append(hxl_row(kind))
     for row in rows:
-        values = list(row.values())
-        day = WriteOnlyCell(sheet, value=values[0])
+        day = WriteOnlyCell(sheet, value=row.day)
         day.number_format = "yyyy-mm-dd"
-        sheet.append([day, *values[1:]])
+        sheet.append([day, *row[1:]])
     notes = book.create_sheet("about")
     for name, value in about:
         notes.append([name, value])

@@ -9,6 +9,7 @@ from api.dashboard.i18n import WORDS
 from api.dashboard.templating import TEMPLATES
 from api.dashboard.view import CITY_SORT_KEYS, SORT_KEYS, View, local_input
 from domain.places import Gazetteer
+from projections.queries import Stats, Totals
 
 
 def render_page(view: View, figures: Figures, *, base: str, assets: dict[str, str],
@@ -19,7 +20,7 @@ def render_page(view: View, figures: Figures, *, base: str, assets: dict[str, st
     stats = figures.by_day
     live = view.at is None
     chart, days = tables.timeline(view, stats)
-    by_city = figures.by_city if figures.by_city is not None else stats.__class__(stats.as_of, stats.total)
+    by_city = figures.by_city or Stats(stats.as_of, Totals())
     recorded = stats.as_of.recorded_at
     return TEMPLATES.get_template("page.html").render(
         view=view,

@@ -25,7 +25,7 @@ from projections.queries import AsOf, Stats
 router = APIRouter(tags=["public"])
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 ERRORS = {k: v for k, v in ERROR_RESPONSES.items() if k in (422, 503)}
-ByDay = ("day", "region", "city")
+BY_DAY = ("day", "region", "city")
 
 HxlFlag = Annotated[bool, Query(description="Add HXL hashtags (hxlstandard.org) as a second header row.")]
 
@@ -49,7 +49,7 @@ async def export_csv(
     What each column means: /methodology.
     """
     async def render() -> tuple[AsOf, bytes, dict[str, str]]:
-        current, stats = await query_stats(state, figures, ByDay)
+        current, stats = await query_stats(state, figures, BY_DAY)
         body = to_csv(rows(stats, figures.kind, application.gazetteer), figures.kind, hxl=hxl, excel=excel)
         return current, body, _headers(request, filename(figures, stats.as_of, "csv"))
 
@@ -67,7 +67,7 @@ async def export_xlsx(
     """The CSV's rows as a workbook any locale's Excel opens with a double click; what they count, on a
     second sheet."""
     async def render() -> tuple[AsOf, bytes, dict[str, str]]:
-        current, stats = await query_stats(state, figures, ByDay)
+        current, stats = await query_stats(state, figures, BY_DAY)
         about = _about(figures, stats, application)
         body = to_xlsx(rows(stats, figures.kind, application.gazetteer), figures.kind, about=about, hxl=hxl)
         return current, body, _headers(request, filename(figures, stats.as_of, "xlsx"))
@@ -86,7 +86,7 @@ async def export_geojson(
 ) -> Response:
     """Counts per city (a point at its centre) and per region where no city is known; each feature has a
     stable `id`."""
-    dims = ByDay if per == "day" else ("region", "city")
+    dims = BY_DAY if per == "day" else ("region", "city")
 
     async def render() -> tuple[AsOf, bytes, dict[str, str]]:
         current, stats = await query_stats(state, figures, dims)

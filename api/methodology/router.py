@@ -10,6 +10,7 @@ from fastapi.responses import HTMLResponse
 
 from api.dashboard import i18n
 from api.dashboard.router import SECURITY_HEADERS, asset_urls
+from api.export.rows import COLUMNS, hxl_row
 from api.figures import Filter
 from api.methodology.cite import cite
 from api.methodology.numbers import numbers
@@ -46,6 +47,7 @@ async def methodology(request: Request, lang: str | None = None) -> HTMLResponse
         "numbers": asdict(numbers(gazetteer, config.checkpoint_ttl)),
         "number": lambda value: i18n.number(value, lang),
         "example_cite": cite(*EXAMPLE, gazetteer),
+        "columns": list(zip(COLUMNS, hxl_row("detention"), strict=True)),
     }
     page = TEMPLATES.get_template(f"methodology.{lang}.html").render(context)
     headers = {**SECURITY_HEADERS, "Cache-Control": "public, max-age=300", "Vary": "Accept-Language",

@@ -32,7 +32,7 @@ HXL_ATTRIBUTES = {
     "lon", "url", "text", "pct", "total", "origin", "dest",
 }
 LANGUAGE_ATTRIBUTE = re.compile(r"i_[a-z]{2,3}")  # HXL's +i_xx: the ISO 639 language of a text column
-# Attributes of svodka's own (HXL allows them); the methodology page says what each means.
+# Attributes of svodka's own (HXL allows them); the methodology page lists them beside their columns.
 OUR_ATTRIBUTES = {"detained", "checkpoint", "verified", "unverified", "reports", "as_of", "position", "unit"}
 EARLIER = WHEN - timedelta(days=3)
 HXL_TAG = re.compile(r"#([a-z][a-z0-9_]*)((?:\+[a-z][a-z0-9_]*)*)")

@@ -11,6 +11,7 @@ from fastapi.testclient import TestClient
 
 from api.app import create_app
 from api.context import ApiConfig
+from api.export.rows import COLUMNS, hxl_row
 from api.figures import MEANING, Filter
 from api.methodology.cite import cite
 from domain.model import CLOCK_SKEW, MAX_DETAINED, MIN_DETAINED
@@ -19,6 +20,7 @@ from infra.bootstrap import build_application
 from infra.crypto import MemoryKeyStore
 from projections.fold import FLOOD_LIMIT
 from projections.queries import AsOf
+from tests.api.test_exports import OUR_ATTRIBUTES
 
 TTL = timedelta(minutes=95)  # not the default, so the page must read the configured one
 
@@ -70,10 +72,15 @@ def test_numbers_on_the_page_are_the_codes_constants(client, lang):
         assert {float(v) for v in parser.found[name]} == {float(value)}, name
     # Every section the issue asks for, and the ready citation.
     for anchor in ("counted", "verified", "duplicates", "flood", "blocks", "days", "as-of", "precision", "crimea",
-                   "cite"):
+                   "cite", "files"):
         assert f'<section id="{anchor}">' in answer.text
     assert "svodka, detentions 21 Sep 2022, as of position 1234 (2022-09-21 23:00 MSK)" in answer.text
     assert "UA-43" in answer.text and "UA-40" in answer.text
+    # The files' columns and their HXL hashtags, as the exports write them.
+    for column, tag in zip(COLUMNS, hxl_row("detention"), strict=True):
+        assert f"<code>{column}</code></th><td><code>{tag}</code>" in answer.text
+    for attribute in OUR_ATTRIBUTES:
+        assert f"<code>+{attribute}</code>" in answer.text
 
 
 def test_the_api_says_the_same_flood_limit():

@@ -9,6 +9,10 @@ import asyncpg
 
 LIVE = "rm_"
 STAGING = "rmx_"
+# Raise it with any change to the tables or to what the fold computes: a model built by another
+# version is refused (`Outdated`) until `svodka replay` rebuilds it and swaps it in.
+MODEL_VERSION = 1
+MARKER = "svodka read model v{}"
 TABLES = (
     "tracking", "reports", "reporters", "counts", "ledger", "clock", "snapshots", "sightings", "checkpoints", "abuse",
 )
@@ -158,10 +162,21 @@ async def create(conn: asyncpg.Connection, prefix: str = LIVE, *, indexes: bool 
             lacking = await missing(conn, prefix)
             if lacking:
                 raise Outdated(f"the read model lacks {', '.join(lacking)}: run `svodka replay` to rebuild it")
+            await check_version(conn, prefix)
             return
         await conn.execute(TABLE_DDL.format(p=prefix))
+        # The version rides on the tracking table's comment, which the replay's rename keeps.
+        await conn.execute(f"COMMENT ON TABLE {prefix}tracking IS '{MARKER.format(MODEL_VERSION)}'")
         if indexes:
             await conn.execute(INDEX_DDL.format(p=prefix))
+
+
+async def check_version(conn: asyncpg.Connection, prefix: str = LIVE) -> None:
+    found = await conn.fetchval("SELECT obj_description(to_regclass($1), 'pg_class')", f"{prefix}tracking")
+    if found != MARKER.format(MODEL_VERSION):
+        built = found or "an earlier svodka"
+        raise Outdated(f"the read model was built by {built}; this code folds {MARKER.format(MODEL_VERSION)}: "
+                       "run `svodka replay` to rebuild it (the running API keeps serving meanwhile)")  # fmt: skip
 
 
 async def create_indexes(conn: asyncpg.Connection, prefix: str) -> None:

@@ -3,6 +3,8 @@ delivery id for the partner to deduplicate, and everything else exactly once, in
 
 from __future__ import annotations
 
+import pytest
+
 import asyncio
 import os
 import sys
@@ -16,6 +18,7 @@ from tests.outbox.test_delivery import register
 ROOT = Path(__file__).resolve().parents[2]
 
 
+@pytest.mark.slow
 async def test_a_killed_sender_loses_nothing(application, conn, follower, sender, pool, receiver, http, db,
                                             partner_key):
     register(http, receiver.url, topics=("checkpoints",))

@@ -3,13 +3,13 @@ delivery id for the partner to deduplicate, and everything else exactly once, in
 
 from __future__ import annotations
 
-import pytest
-
 import asyncio
 import os
 import sys
 from datetime import datetime, timezone
 from pathlib import Path
+
+import pytest
 
 from domain.application import NewReport
 from tests.outbox.conftest import drain_until, settle

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import pytest
-
 import asyncio
 import base64
 import os
 from datetime import datetime
 from zoneinfo import ZoneInfo
+
+import pytest
 
 from domain.application import NewReport
 from infra.bootstrap import services

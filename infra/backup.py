@@ -32,6 +32,7 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.scrypt import Scrypt
 
 from infra.database import Database
+from infra.exits import CONFIGURATION, DIVERGED
 from infra.keys import Keys
 
 FORMAT = "svodka-backup"
@@ -43,6 +44,14 @@ SECRET_NAMES = ("SVODKA_SECRET", "SVODKA_MASTER_KEY")
 
 class BackupError(Exception):
     """Something the operator must fix; the message says what."""
+
+    status = CONFIGURATION
+
+
+class BackupAltered(BackupError):
+    """A file no longer matches the manifest's checksum."""
+
+    status = DIVERGED
 
 
 @dataclass(frozen=True, slots=True)
@@ -164,7 +173,7 @@ def read_manifest(source: Path) -> Manifest:
     for name, expected in data["files"].items():
         path = source / name
         if not path.exists() or _sha256(path) != expected["sha256"]:
-            raise BackupError(f"{path} is missing or does not match the manifest's checksum")
+            raise BackupAltered(f"{path} is missing or does not match the manifest's checksum")
     return Manifest(data)
 
 

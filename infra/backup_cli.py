@@ -7,6 +7,8 @@ from typing import Annotated
 
 import typer
 
+from infra.exits import CONFIGURATION, fail
+
 PassphraseFile = Annotated[
     Path | None,
     typer.Option(help="Read the passphrase from this file (scripts, tests) instead of asking for it"),
@@ -25,21 +27,19 @@ def backup_command(directory: Annotated[Path, typer.Argument(help="A new, empty 
     from importlib.metadata import version
 
     from infra.backup import BackupError, backup
-    from infra.cli import settings_or_exit
+    from infra.exits import settings_or_exit
     from infra.database import open_database
     from infra.keys import load_keys
 
     settings = settings_or_exit()
     passphrase = _passphrase(passphrase_file, confirm=True)
     if len(passphrase) < 12:
-        typer.secho("svodka: use a passphrase of 12 characters or more.", err=True, fg="red")
-        raise typer.Exit(2)
+        raise fail("use a passphrase of 12 characters or more.", CONFIGURATION)
     try:
         with open_database(settings) as db:
             made = backup(db, load_keys(settings), directory, passphrase, software=f"svodka {version('svodka')}")
     except BackupError as error:
-        typer.secho(f"svodka: {error}", err=True, fg="red")
-        raise typer.Exit(1) from None
+        raise fail(str(error), error.status) from None
     typer.echo(f"backed up {made.data['events']:,} events (position {made.data['position']:,}) to {directory}")
     typer.echo("Keep the passphrase apart from the backup: without it the master key, and so every event, is lost.")
 
@@ -52,7 +52,7 @@ def restore_command(
 ) -> None:  # fmt: skip
     """Restore a backup into an empty database (DATABASE_URL, SVODKA_DB_SCHEMA)."""
     from infra.backup import BackupError, restore
-    from infra.cli import settings_or_exit
+    from infra.exits import settings_or_exit
     from infra.database import open_database
 
     settings = settings_or_exit()
@@ -60,8 +60,7 @@ def restore_command(
         with open_database(settings) as db:
             done = restore(db, directory, _passphrase(passphrase_file, confirm=False), secrets_to)
     except BackupError as error:
-        typer.secho(f"svodka: {error}", err=True, fg="red")
-        raise typer.Exit(1) from None
+        raise fail(str(error), error.status) from None
     typer.echo(f"restored {done.data['events']:,} events (position {done.data['position']:,}) "
                f"into schema {done.schema}; secrets written to {secrets_to}")  # fmt: skip
     typer.echo(f"Next: SVODKA_SECRETS_DIR={secrets_to} svodka replay, then start the services.")

@@ -7,13 +7,15 @@ from typing import Annotated
 
 import typer
 
+from infra.exits import CONFIGURATION, fail
+
 tokens_cli = typer.Typer(help="Issue, list and revoke API tokens; workers see changes within seconds.",
                          no_args_is_help=True)  # fmt: skip
 NameArg = Annotated[str, typer.Argument(help="Who holds the token (a hotline, a moderator); recorded on decisions")]
 
 
 def _database():
-    from infra.cli import settings_or_exit
+    from infra.exits import settings_or_exit
     from infra.database import open_database
 
     return open_database(settings_or_exit())
@@ -26,19 +28,16 @@ def add_command(
 ) -> None:
     """Issue a token and print it once: it cannot be shown again."""
     if role not in ("operator", "moderator"):
-        typer.secho("svodka: --role is operator or moderator.", err=True, fg="red")
-        raise typer.Exit(2)
+        raise fail("--role is operator or moderator.", CONFIGURATION)
     if not name.strip() or len(name) > 100:
-        typer.secho("svodka: NAME must be 1 to 100 characters.", err=True, fg="red")
-        raise typer.Exit(2)
+        raise fail("NAME must be 1 to 100 characters.", CONFIGURATION)
     from infra.tokens import TokenExists, issue
 
     with _database() as db:
         try:
             token = issue(db, name, role)  # type: ignore[arg-type]
         except TokenExists:
-            typer.secho(f"svodka: a token named {name!r} exists; revoke it first.", err=True, fg="red")
-            raise typer.Exit(1) from None
+            raise fail(f"a token named {name!r} exists; revoke it first.", CONFIGURATION) from None
     typer.echo(token)
     typer.secho(f"{role} token for {name!r}: shown once, keep it now.", err=True)
 
@@ -64,6 +63,5 @@ def revoke_command(name: NameArg) -> None:
     with _database() as db:
         gone = revoke(db, name)
     if not gone:
-        typer.secho(f"svodka: no token named {name!r}.", err=True, fg="red")
-        raise typer.Exit(1)
+        raise fail(f"no token named {name!r}.", CONFIGURATION)
     typer.echo(f"revoked {name!r}")

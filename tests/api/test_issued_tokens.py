@@ -90,7 +90,7 @@ def test_the_cli_prints_a_token_once_lists_without_it_and_logs_names(configured)
     assert "token issued" in added.output and "hotline-north" in added.output
 
     again = runner.invoke(cli, ["tokens", "add", "hotline-north"])
-    assert again.exit_code == 1 and "exists" in again.output
+    assert again.exit_code == 2 and "exists" in again.output
 
     listed = runner.invoke(cli, ["tokens", "list"])
     assert listed.exit_code == 0
@@ -100,7 +100,7 @@ def test_the_cli_prints_a_token_once_lists_without_it_and_logs_names(configured)
     revoked = runner.invoke(cli, ["tokens", "revoke", "hotline-north"])
     assert revoked.exit_code == 0 and "token revoked" in revoked.output and "hotline-north" in revoked.output
     assert "hotline-north" not in runner.invoke(cli, ["tokens", "list"]).output
-    assert runner.invoke(cli, ["tokens", "revoke", "hotline-north"]).exit_code == 1
+    assert runner.invoke(cli, ["tokens", "revoke", "hotline-north"]).exit_code == 2
 
 
 def test_the_cli_refuses_an_unknown_role(configured):

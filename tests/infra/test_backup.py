@@ -96,14 +96,14 @@ def test_backup_restore_replay_gives_the_same_figures_and_heads(db, tmp_path, mo
     wrong.write_text("not the passphrase at all")
     refused = runner.invoke(cli, ["restore", str(tmp_path / "backup"), "--secrets-to", str(secrets),
                                   "--passphrase-file", str(wrong)])  # fmt: skip
-    assert refused.exit_code == 1 and "passphrase" in refused.output
+    assert refused.exit_code == 2 and "passphrase" in refused.output
     restored = runner.invoke(cli, ["restore", str(tmp_path / "backup"), "--secrets-to", str(secrets),
                                    "--passphrase-file", str(tmp_path / "pass")])  # fmt: skip
     assert restored.exit_code == 0, restored.output
     assert oct((secrets / "SVODKA_MASTER_KEY").stat().st_mode & 0o777) == "0o600"
     again = runner.invoke(cli, ["restore", str(tmp_path / "backup"), "--secrets-to", str(secrets),
                                 "--passphrase-file", str(tmp_path / "pass")])  # fmt: skip
-    assert again.exit_code == 1 and "empty database" in again.output
+    assert again.exit_code == 2 and "empty database" in again.output
 
     monkeypatch.setenv("SVODKA_SECRETS_DIR", str(secrets))
     replayed = runner.invoke(cli, ["replay"])
@@ -136,10 +136,10 @@ def test_a_tampered_backup_is_refused(db, tmp_path, monkeypatch):
     runner = CliRunner()
     assert runner.invoke(cli, ["backup", str(tmp_path / "b"), "--passphrase-file", str(tmp_path / "pass")]).exit_code == 0
     not_empty = runner.invoke(cli, ["backup", str(tmp_path / "b"), "--passphrase-file", str(tmp_path / "pass")])
-    assert not_empty.exit_code == 1 and "not empty" in not_empty.output
+    assert not_empty.exit_code == 2 and "not empty" in not_empty.output
     with (tmp_path / "b" / "database.dump").open("r+b") as dump:
         dump.seek(100)
         dump.write(b"\x00\x01\x02")
     result = runner.invoke(cli, ["restore", str(tmp_path / "b"), "--secrets-to", str(tmp_path / "s"),
                                  "--passphrase-file", str(tmp_path / "pass")])  # fmt: skip
-    assert result.exit_code == 1 and "checksum" in result.output
+    assert result.exit_code == 1 and "checksum" in result.output  # a verification found a difference

@@ -93,7 +93,7 @@ def test_checkpoints_answer_what_was_known_at_as_of_about_the_street_at_active_a
     then = settled(http, position, "/v1/checkpoints", active_at=at_20).json()
     assert [c["id"] for c in then["checkpoints"]] == [rid]
     assert then["checkpoints"][0]["seen_at"].startswith(seen.isoformat()[:16])
-    assert "one per pseudonym" not in then["counts"] and "two distinct others" in then["counts"]
+    assert "counts once" in then["counts"] and "two distinct others" in then["counts"]  # the vote rule
     unknown = http.get("/v1/checkpoints", params={"active_at": at_20, "as_of": before.isoformat()}).json()
     assert unknown["checkpoints"] == [] and unknown["as_of"]["position"] < position
     current = settled(http, position, "/v1/checkpoints", active_at=now.isoformat()).json()["checkpoints"]

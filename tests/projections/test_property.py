@@ -50,12 +50,15 @@ def run(app, ids: list, command: tuple) -> None:
             run(app, ids, ("submit", "detention", PEOPLE[0], CITIES[0], 2))
         return
     if name in ("block", "unblock"):
-        getattr(app, f"{name}_reporter")(command[1], moderator="m", reason="r")
+        # Moderators name a reporter by the reference on their reports, not by the pseudonym.
+        reference = app.reporter_reference(command[1]) or command[1]
+        getattr(app, f"{name}_reporter")(reference, moderator="m", reason="r")
         return
     if not ids:
         return
     rid, other = ids[command[1] % len(ids)], ids[command[2] % len(ids)]
-    who = app.report(rid).reporter
+    reference = app.report(rid).reporter
+    who = next((p for p in PEOPLE[:2] if app.reporter_reference(p) == reference), None)  # the sender's pseudonym
     {
         "verify": lambda: app.verify(rid, moderator="m"),
         "reject": lambda: app.reject(rid, moderator="m", reason="r"),

@@ -71,7 +71,8 @@ async def _checkpoints(conn: asyncpg.Connection, view: View, ttl: timedelta) -> 
     try:
         # A savepoint, so a failure here leaves the snapshot usable.
         async with conn.transaction():
-            return await queries.active_checkpoints(conn, at=view.at or view.now, ttl=ttl)
+            # "As of" a past instant: the checkpoints on the street then, as svodka knew them then.
+            return await queries.active_checkpoints(conn, at=view.at or view.now, ttl=ttl, as_of=view.at)
     except asyncpg.UndefinedTableError:
         # Before the projector's first start there is no read model: stats then say "position 0",
         # and there are no checkpoints to list, which is the truth.

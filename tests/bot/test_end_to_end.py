@@ -37,7 +37,7 @@ async def test_reports_reach_the_store_and_the_counts_and_no_identity_is_kept(
     try:
         # A detention, in Russian.
         await anna.detention_summary(city="Санкт-Петербург", count="4", description="У Гостиного двора, двое")
-        assert "сохранено" in await anna.tap("Подтвердить")
+        assert "сохранён" in await anna.tap("Подтвердить")
         # A checkpoint, in English, from a shared location.
         await john.say("/report")
         await john.tap("Checkpoint")

@@ -76,7 +76,7 @@ async def test_after_forget_no_stored_form_of_the_reporter_remains(
     user = FakeUser(tg, 7_770_001)
     h = Harness(tg, dp, bot, pg_app, user)
     await h.detention_summary(count="2", description="в автозаке у метро")
-    assert "сохранено" in await h.tap("Подтвердить")
+    assert "сохранён" in await h.tap("Подтвердить")
     [report] = h.reports()
     reference = report.reporter
     # A checkpoint someone else reported, which this reporter confirms and then reports gone.

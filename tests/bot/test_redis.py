@@ -29,7 +29,7 @@ async def test_a_conversation_moves_between_workers(tg, bot, memory_app, keys, s
     await b.tap("Сейчас")
     await a.tap("3")
     await b.tap("Пропустить")
-    assert "сохранено" in await a.tap("Подтвердить")
+    assert "сохранён" in await a.tap("Подтвердить")
     [report] = a.reports()
     assert report.detained == 3
     # The state lives in Redis under hashed keys with a TTL, never the raw ids.

@@ -19,7 +19,7 @@ async def test_detention_in_russian_is_stored_once_confirmed(harness, keys):
 
     done = await h.tap("Подтвердить")
 
-    assert "сохранено" in done
+    assert "сохранён" in done
     [report] = h.reports()
     assert report.kind is Kind.DETENTION and report.city == "Moscow" and report.detained == 3
     assert report.occurred_at == CLOCK

@@ -47,7 +47,9 @@ async def test_four_writers_and_a_live_projector_count_every_report_exactly_once
         detained = await asyncio.gather(*(asyncio.to_thread(write, store_app, i, per_writer) for i in range(WRITERS)))
         await until(conn, lambda t: t.reports >= REPORTS)
     finally:
+        # Awaited, so its reading transaction has ended before teardown drops the schema.
         follower.cancel()
+        await asyncio.gather(follower, return_exceptions=True)
     stats = await queries.stats(conn, group_by=("region",))
     assert stats.total == queries.Totals(verified=0, unverified=sum(detained), reports=REPORTS)
     assert stats.as_of.position == REPORTS
@@ -73,5 +75,6 @@ async def test_a_standby_projector_takes_over_when_the_active_one_stops(db, stor
     finally:
         first.cancel()
         second.cancel()
+        await asyncio.gather(first, second, return_exceptions=True)
     assert (await queries.stats(conn)).total.reports == 2
 

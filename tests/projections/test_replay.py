@@ -32,6 +32,7 @@ async def test_replay_swaps_in_an_equal_model_while_the_live_projector_keeps_fol
         await until(conn, lambda t: t.reports >= 90)
     finally:
         live.cancel()
+        await asyncio.gather(live, return_exceptions=True)
     assert (await queries.stats(conn)).total.reports == 90
     assert (await replay(db.url, db.schema, store_app.mapper, verify=True)).differences == []
 

@@ -4,7 +4,7 @@ A backup directory holds three files:
 - `database.dump`: `pg_dump --format=custom` of the deployment's schema (events, wrapped
   reporter keys, the audit chain and heads, issued tokens, the read model), taken in one
   exported snapshot, so the manifest's counts describe exactly what the dump holds;
-- `secrets.enc`: SVODKA_SECRET and SVODKA_MASTER_KEY sealed with AES-GCM under a key derived
+- `secrets.enc`: SVODKA_SECRET, SVODKA_MASTER_KEY (and SVODKA_AUDIT_KEY after a key rotation) sealed with AES-GCM under a key derived
   from a passphrase the operator types (scrypt). Without the master key every event is
   unreadable: the dump alone restores nothing;
 - `manifest.json`: what, when, from which schema and server, checksums of both files.
@@ -39,7 +39,7 @@ FORMAT = "svodka-backup"
 VERSION = 1
 DUMP, SECRETS, MANIFEST = "database.dump", "secrets.enc", "manifest.json"
 SCRYPT = {"n": 2**15, "r": 8, "p": 1}  # ~0.1 s and 32 MiB per attempt: slows guessing, not the operator
-SECRET_NAMES = ("SVODKA_SECRET", "SVODKA_MASTER_KEY")
+SECRET_NAMES = ("SVODKA_SECRET", "SVODKA_MASTER_KEY", "SVODKA_AUDIT_KEY")  # the last only after a key rotation
 
 
 class BackupError(Exception):
@@ -74,8 +74,11 @@ def _sha256(path: Path) -> str:
 def seal_secrets(keys: Keys, passphrase: str) -> dict:
     salt, nonce = os.urandom(16), os.urandom(12)
     key = Scrypt(salt=salt, length=32, **SCRYPT).derive(passphrase.encode())
-    plain = json.dumps({"SVODKA_SECRET": keys.secret.decode(),
-                        "SVODKA_MASTER_KEY": base64.b64encode(keys.master_key).decode()}).encode()  # fmt: skip
+    secrets = {"SVODKA_SECRET": keys.secret.decode(), "SVODKA_MASTER_KEY": base64.b64encode(keys.master_key).decode()}
+    if keys.audit_key is not None:
+        # After `svodka keys rotate` the signing and audit-pseudonym keys no longer derive from the master key.
+        secrets["SVODKA_AUDIT_KEY"] = base64.b64encode(keys.audit_key).decode()
+    plain = json.dumps(secrets).encode()
     sealed = AESGCM(key).encrypt(nonce, plain, FORMAT.encode())
     return {"kdf": "scrypt", **SCRYPT, "salt": salt.hex(), "cipher": "AES-256-GCM", "nonce": nonce.hex(),
             "ciphertext": base64.b64encode(sealed).decode()}  # fmt: skip
@@ -203,7 +206,7 @@ def restore(db: Database, source: Path, passphrase: str, secrets_to: Path) -> Ma
     if done.returncode != 0:
         raise BackupError(f"pg_restore failed: {done.stderr.strip()}")
     secrets_to.mkdir(parents=True, exist_ok=True, mode=0o700)
-    for name in SECRET_NAMES:
+    for name in [name for name in SECRET_NAMES if name in secrets]:
         path = secrets_to / name
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         with os.fdopen(fd, "w") as handle:

@@ -143,3 +143,16 @@ def test_a_tampered_backup_is_refused(db, tmp_path, monkeypatch):
     result = runner.invoke(cli, ["restore", str(tmp_path / "b"), "--secrets-to", str(tmp_path / "s"),
                                  "--passphrase-file", str(tmp_path / "pass")])  # fmt: skip
     assert result.exit_code == 1 and "checksum" in result.output  # a verification found a difference
+
+
+def test_the_sealed_secrets_carry_the_audit_key_a_rotation_made():
+    from infra.backup import open_secrets, seal_secrets
+    from infra.keys import Keys
+
+    plain = Keys(secret=b"s" * 40, master_key=os.urandom(32))
+    assert set(open_secrets(seal_secrets(plain, "pass phrase"), "pass phrase")) == {"SVODKA_SECRET", "SVODKA_MASTER_KEY"}
+    # After `svodka keys rotate` the audit keys no longer derive from the master key: losing them
+    # would change the public signing key and every audit pseudonym.
+    rotated = Keys(secret=b"s" * 40, master_key=os.urandom(32), audit_key=os.urandom(64))
+    opened = open_secrets(seal_secrets(rotated, "pass phrase"), "pass phrase")
+    assert base64.b64decode(opened["SVODKA_AUDIT_KEY"]) == rotated.audit_key

@@ -37,6 +37,19 @@ def where(url: str) -> str:
     return f"{parts.hostname or 'local'}:{parts.port or 5432}"
 
 
+POOL_CLOSE_SECONDS = 10.0
+
+
+async def close_pool(pool: asyncpg.Pool) -> None:
+    """Close gracefully, but never hang a shutdown on a connection someone failed to give back."""
+    try:
+        await asyncio.wait_for(pool.close(), POOL_CLOSE_SECONDS)
+    except TimeoutError:
+        log.error("database pool did not close in time; its connections are cut",
+                  extra={"seconds": POOL_CLOSE_SECONDS})
+        pool.terminate()
+
+
 @dataclass
 class Source:
     name: str  # "replica1", ..., "primary"
@@ -80,28 +93,32 @@ class ReadSources:
                 error = failed
                 self.set_aside(source, failed)
                 continue
-            transaction = conn.transaction(isolation="repeatable_read", readonly=True) if snapshot else None
+            # From here on the connection goes back whatever happens, a cancellation included: the
+            # API's shutdown cancels the position poller mid-query, and one connection kept out made
+            # `Pool.close()` wait forever.
             try:
-                if transaction is not None:
-                    await transaction.start()
-                else:
-                    await conn.fetchval("SELECT 1")
-            except UNAVAILABLE as failed:
-                error = failed
-                await source.pool.release(conn)
-                self.set_aside(source, failed)
-                continue
-            self._serve(source)
-            try:
-                yield conn
-            except UNAVAILABLE as lost:
-                self.set_aside(source, lost)
-                raise
+                transaction = conn.transaction(isolation="repeatable_read", readonly=True) if snapshot else None
+                try:
+                    if transaction is not None:
+                        await transaction.start()
+                    else:
+                        await conn.fetchval("SELECT 1")
+                except UNAVAILABLE as failed:
+                    error = failed
+                    self.set_aside(source, failed)
+                    continue
+                self._serve(source)
+                try:
+                    yield conn
+                except UNAVAILABLE as lost:
+                    self.set_aside(source, lost)
+                    raise
+                finally:
+                    if transaction is not None and not conn.is_closed():
+                        await asyncio.shield(transaction.rollback())
+                return
             finally:
-                if transaction is not None and not conn.is_closed():
-                    await asyncio.shield(transaction.rollback())
-                await source.pool.release(conn)
-            return
+                await asyncio.shield(source.pool.release(conn))
         assert error is not None
         raise error
 
@@ -127,4 +144,4 @@ class ReadSources:
 
     async def close(self) -> None:
         for source in self.sources[:-1]:  # the primary's pool is closed by its owner
-            await source.pool.close()
+            await close_pool(source.pool)

@@ -13,7 +13,7 @@ from api.group_commit import GroupCommit
 from api.limits import RateLimiter
 from api.metrics import Metrics
 from api.readmodel import ReadModel
-from api.replicas import ReadSources
+from api.replicas import ReadSources, close_pool
 from api.stored_tokens import StoredTokens
 
 
@@ -63,6 +63,6 @@ class ApiState:
             await self.tokens.stored.close()
         await self.limiter.close()
         await self.read_model.reads.close()
-        await self.read_model.pool.close()
+        await close_pool(self.read_model.pool)
         if self.config.on_close is not None:
             self.config.on_close()

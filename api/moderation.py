@@ -7,7 +7,6 @@ Each decision names its moderator (from the token) and must name the version the
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Annotated
 from uuid import UUID
 
@@ -17,9 +16,10 @@ from starlette.concurrency import run_in_threadpool
 
 from api.auth import Principal
 from api.review import ReportId
+from api.decisions import Action, Facts, Outcome, decide
 from api.deps import Application, Moderator
 from api.errors import ERROR_RESPONSES, ApiError, ErrorBody
-from domain.application import Linked, Svodka
+from domain.application import Svodka
 from domain.reporter import REFERENCE_PATTERN
 
 router = APIRouter(tags=["moderation"], responses=ERROR_RESPONSES)
@@ -109,27 +109,26 @@ def expected_version(if_match: str | None, body: Decision) -> int:
     return int(raw)
 
 
-async def _decide(application: Svodka, rid: UUID, moderator: Principal, change: Callable[[], int]) -> DecisionOut:
-    def run() -> DecisionOut:
-        version = change()
-        return DecisionOut(id=rid, version=version, status=application.report(rid).status.value,
-                           decided_by=moderator.name)
+async def _decide(application: Svodka, rid: UUID, by: Principal, action: Action, seen: int,
+                  facts: Facts = Facts()) -> Outcome:
+    return await run_in_threadpool(lambda: decide(application, rid, action, by=by.name, seen=seen, facts=facts))
 
-    return await run_in_threadpool(run)
+
+def _out(outcome: Outcome) -> DecisionOut:
+    return DecisionOut(id=outcome.id, version=outcome.version, status=outcome.status, decided_by=outcome.decided_by)
 
 
 @router.post("/v1/reports/{id}/verify", response_model=DecisionOut, responses=DECISION_RESPONSES)
 async def verify(rid: ReportId, body: VerifyIn, by: Moderator, app: Application, if_match: IfMatch = None) -> DecisionOut:
     seen = expected_version(if_match, body)
-    return await _decide(app, rid, by, lambda: app.verify(rid, moderator=by.name, note=body.note, expected_version=seen))
+    return _out(await _decide(app, rid, by, "verify", seen, Facts(note=body.note)))
 
 
 @router.post("/v1/reports/{id}/reject", response_model=DecisionOut, responses=DECISION_RESPONSES)
 async def reject(rid: ReportId, body: RejectIn, by: Moderator, app: Application, if_match: IfMatch = None) -> DecisionOut:
     """Refused (409, naming them) while other reports are marked as duplicates of this one."""
     seen = expected_version(if_match, body)
-    return await _decide(app, rid, by, lambda: app.reject(rid, moderator=by.name, reason=body.reason,
-                                                          expected_version=seen))
+    return _out(await _decide(app, rid, by, "reject", seen, Facts(reason=body.reason)))
 
 
 @router.post("/v1/reports/{id}/duplicate", response_model=DuplicateOut, responses=DECISION_RESPONSES)
@@ -139,19 +138,16 @@ async def duplicate(rid: ReportId, body: DuplicateIn, by: Moderator, app: Applic
     group's root; this report's own duplicates follow it. `of` must be of the same kind, not
     rejected or retracted, and (without a `reason`) in the same region within a day."""
     seen = expected_version(if_match, body)
-
-    def run() -> DuplicateOut:
-        linked: Linked = app.mark_duplicate(rid, of=body.of, moderator=by.name, reason=body.reason,
-                                            expected_version=seen)
-        moved = f"; its duplicates {', '.join(map(str, linked.moved))} moved with it" if linked.moved else ""
-        note = (f"{body.of} is itself a duplicate: linked to its root {linked.of}" if linked.of != body.of else None)
-        if note or moved:
-            note = ((note or f"linked to {linked.of}") + moved).strip("; ")
-        return DuplicateOut(id=rid, version=linked.version, status="duplicate", decided_by=by.name, of=linked.of,
-                            repointed_from=body.of if linked.of != body.of else None, moved=list(linked.moved),
-                            note=note)
-
-    return await run_in_threadpool(run)
+    outcome = await _decide(app, rid, by, "duplicate", seen, Facts(of=body.of, reason=body.reason))
+    linked = outcome.linked
+    assert linked is not None
+    moved = f"; its duplicates {', '.join(map(str, linked.moved))} moved with it" if linked.moved else ""
+    note = (f"{body.of} is itself a duplicate: linked to its root {linked.of}" if linked.of != body.of else None)
+    if note or moved:
+        note = ((note or f"linked to {linked.of}") + moved).strip("; ")
+    return DuplicateOut(id=rid, version=linked.version, status="duplicate", decided_by=by.name, of=linked.of,
+                        repointed_from=body.of if linked.of != body.of else None, moved=list(linked.moved),
+                        note=note)
 
 
 @router.post("/v1/reports/{id}/reopen", response_model=DecisionOut, responses=DECISION_RESPONSES)
@@ -159,26 +155,22 @@ async def reopen(rid: ReportId, body: ReopenIn, by: Moderator, app: Application,
     """Return a verified, rejected or duplicate report to unreviewed, to be decided again (it
     counts as unverified meanwhile). Un-verifying is reopening a verified report."""
     seen = expected_version(if_match, body)
-    return await _decide(app, rid, by, lambda: app.reopen(rid, moderator=by.name, reason=body.reason,
-                                                          expected_version=seen))
+    return _out(await _decide(app, rid, by, "reopen", seen, Facts(reason=body.reason)))
 
 
 @router.post("/v1/reports/{id}/correct", response_model=DecisionOut, responses=DECISION_RESPONSES)
 async def correct(rid: ReportId, body: CorrectIn, by: Moderator, app: Application, if_match: IfMatch = None) -> DecisionOut:
     """Change the countable facts (count, place, time), with a reason; the figures follow."""
     seen = expected_version(if_match, body)
-    return await _decide(app, rid, by, lambda: app.correct(
-        rid, by=by.name, reason=body.reason, expected_version=seen, detained=body.detained, region=body.region,
-        city=body.city, occurred_at=body.occurred_at,
-    ))
+    return _out(await _decide(app, rid, by, "correct", seen, Facts(
+        reason=body.reason, detained=body.detained, region=body.region, city=body.city, occurred_at=body.occurred_at)))
 
 
 @router.post("/v1/reports/{id}/clear", response_model=DecisionOut, responses=DECISION_RESPONSES)
 async def clear(rid: ReportId, body: Decision, by: Moderator, app: Application, if_match: IfMatch = None) -> DecisionOut:
     """A moderator says a checkpoint is gone: it ends now, whatever the votes."""
     seen = expected_version(if_match, body)
-    return await _decide(app, rid, by, lambda: app.clear_checkpoint_as_moderator(rid, moderator=by.name,
-                                                                                expected_version=seen))
+    return _out(await _decide(app, rid, by, "clear", seen))
 
 
 ReporterRef = Annotated[

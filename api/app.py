@@ -9,7 +9,7 @@ from fastapi import FastAPI
 from fastapi_offline import FastAPIOffline
 
 from api import audit, checkpoints, errors, export, health, intake, metrics, moderation, regions, review, stats
-from api import bulletins, webhooks
+from api import bulletins, console, webhooks
 from api.cache import CachedReads
 from api.context import ApiConfig
 from api.dashboard import router as dashboard
@@ -68,6 +68,8 @@ def create_app(config: ApiConfig) -> FastAPI:
         app.include_router(router)
     app.include_router(dashboard)  # the public page at /, with its two static files
     app.include_router(methodology)  # /methodology: what the figures count, and how to cite them
+    # /console: pages for moderators and operators, signed in by session, not by the token gate.
+    console.install(app)
     # Added innermost first: CORS sees every answer, telemetry times everything below it.
     app.add_middleware(TokenGate, api=app, routers=routers)  # before routing reads a body: see api/gate.py
     app.add_middleware(BodyLimit, limit=config.max_body_bytes)

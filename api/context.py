@@ -61,3 +61,6 @@ class ApiConfig:
     # A partner webhook's signing secret from its id (infra/outbox/signing.py); None: no webhooks.
     webhook_secret: Callable[[UUID], str] | None = None
     audit_public_key: bytes | None = None  # raw Ed25519 key verifying the chain heads (/v1/audit/key)
+    # Settings.public_url: the console's cookie is Secure when it is https, and forms must come from it.
+    public_url: str | None = None
+    console_idle: timedelta = timedelta(hours=8)  # a console session ends after this long unused

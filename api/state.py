@@ -8,6 +8,7 @@ import asyncpg
 
 from api.auth import Tokens
 from api.cache import RenderCache
+from api.console.sessions import PostgresSessions, RedisSessions, Sessions
 from api.context import ApiConfig
 from api.group_commit import GroupCommit
 from api.limits import RateLimiter
@@ -26,6 +27,7 @@ class ApiState:
     read_model: ReadModel
     cache: RenderCache
     intake: GroupCommit
+    sessions: Sessions  # the console's (api/console/sessions.py)
 
     @classmethod
     async def open(cls, config: ApiConfig, metrics: Metrics) -> ApiState:
@@ -50,6 +52,8 @@ class ApiState:
                                 max_connections=config.redis_max_connections),
             read_model=read_model,
             cache=RenderCache(read_model, max_age=config.cache_max_age_seconds),
+            sessions=(RedisSessions(config.redis_url, config.redis_prefix, config.console_idle) if config.redis_url
+                      else PostgresSessions(pool, config.console_idle)),
             intake=GroupCommit(
                 config.application, batch_max=config.commit_batch_max, concurrency=config.commit_concurrency
             ),
@@ -62,6 +66,7 @@ class ApiState:
         if self.tokens.stored is not None:
             await self.tokens.stored.close()
         await self.limiter.close()
+        await self.sessions.close()
         await self.read_model.reads.close()
         await close_pool(self.read_model.pool)
         if self.config.on_close is not None:

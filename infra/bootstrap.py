@@ -70,6 +70,14 @@ def services(settings: Settings, *, prepare: bool = True) -> Iterator[Services]:
             store.close()
 
 
+def _prepare_console(db: Database) -> None:
+    """The console's session table (used when there is no Redis), made here so a worker need not."""
+    from api.console.sessions import CREATE
+
+    with db.connect(autocommit=True) as conn:
+        conn.execute(CREATE)
+
+
 def _open_stores(db: Database, keys: Keys, prepare: bool, patience: float = STARTUP_PATIENCE_SECONDS
                  ) -> tuple[PostgresKeyStore, Svodka]:
     """The key store and the application; a database restarting meanwhile is waited for.
@@ -82,6 +90,8 @@ def _open_stores(db: Database, keys: Keys, prepare: bool, patience: float = STAR
         try:
             with preparing(db) if prepare else nullcontext():
                 store = PostgresKeyStore(db, create=prepare)
+                if prepare:
+                    _prepare_console(db)
                 try:
                     return store, build_application(keys, db, store, prepare=prepare)
                 except BaseException:

@@ -53,6 +53,7 @@ def api_config(svc: Services) -> ApiConfig:
         redis_max_connections=svc.settings.redis_max_connections,
         read_database_urls=svc.settings.read_urls, replica_max_lag_events=svc.settings.replica_max_lag_events,
         replica_max_lag_seconds=svc.settings.replica_max_lag_seconds,
+        public_url=svc.settings.public_url,
         webhook_secret=partial(partner_secret, svc.keys.subkey("webhook secrets")),
     )
 

@@ -1,0 +1,66 @@
+"""The console: server-rendered pages under /console for moderators and operators.
+
+Pages work without JavaScript; console.js only adds keyboard shortcuts. Nothing is loaded from
+another host (the dashboard's CSP). Forms post to the same domain commands as the JSON API
+(api/decisions.py for moderation): one domain path, two front doors.
+
+Signing in (api/console/signin.py): `POST /console/session` with a token makes a server-side
+session (api/console/sessions.py: Redis, else PostgreSQL); the browser holds only a random id,
+in an HttpOnly, SameSite=Strict cookie on Path=/console. The TokenGate (api/gate.py) does not
+cover /console: these routes take no bearer token, the session stands in for it.
+
+How a page module uses this (api/console/web.py):
+
+    router = APIRouter(include_in_schema=False)
+
+    @router.get(f"{PREFIX}/desk")
+    async def page(request: Request, signed: Signed = Depends(console_session("operator"))):
+        return render(request, "desk.html", signed, rows=...)  # extends base.html
+
+    @router.post(f"{PREFIX}/desk/reports")
+    async def enter(request: Request, posted: Posted = Depends(console_post("operator"))):
+        posted.get("city")  # a form field, stripped; posted.signed.name is the operator's name
+        return see_other(back_to(posted, f"{PREFIX}/desk"))
+
+- `console_session(role)`: a dependency giving `Signed` (name, role, lang, words `w`); without a
+  session, the sign-in page (303); with another role, a 403 page.
+- `console_post(role)`: the same, for a state-changing form: it also checks the Origin (or
+  Referer) is this site and the form's CSRF token is the session's, else a 403 page and nothing
+  runs. Every such form has `{{ csrf_field() }}` in it.
+- `render(request, template, signed, status=..., **context)`: templates see `signed`, `w` (the
+  words), `lang`, `prefix`, `fill(text, **parts)`; a page's words are added with
+  `api.console.i18n.register(ru={...}, en={...})` in its own module.
+- `Refused(status, message, lang)`: raise it to answer with an error page.
+- Register a new page module's router in `ROUTERS` below.
+"""
+
+from __future__ import annotations
+
+from fastapi import FastAPI, Request
+from fastapi.responses import Response
+
+from api.console import assets, desk, signin
+from api.console.web import Refused, SignInNeeded, WORDS, clear_session_cookie, render
+
+ROUTERS = [signin.router, desk.router, assets.router]
+
+
+def install(app: FastAPI) -> None:
+    """The console's routes, and its refusals answered as pages rather than the API's JSON."""
+    from api.console import moderation
+
+    for router in [*ROUTERS, *moderation.ROUTERS]:
+        app.include_router(router)
+
+    @app.exception_handler(SignInNeeded)
+    async def _sign_in(request: Request, exc: SignInNeeded) -> Response:
+        response = render(request, "signin.html", None, lang=exc.lang, status=401,
+                          notice=WORDS[exc.lang]["expired"] if exc.expired else None)
+        if exc.expired:
+            clear_session_cookie(response, request)
+        return response
+
+    @app.exception_handler(Refused)
+    async def _refused(request: Request, exc: Refused) -> Response:
+        return render(request, "refused.html", None, lang=exc.lang, status=exc.status, headers=exc.headers,
+                      message=exc.message)

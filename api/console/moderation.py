@@ -1,0 +1,7 @@
+"""The moderator's pages: the queue, one report, the signals; and the decisions they post."""
+
+from __future__ import annotations
+
+from api.console import queue
+
+ROUTERS = [queue.router]

@@ -1,7 +1,7 @@
 """Public audit endpoints: the signed chain heads and the key that verifies them.
 
 Auditors archive heads as they are published; a later rewrite of the log contradicts one.
-The API holds only the public key: heads are signed by the chain part (infra/audit_part.py).
+The API holds only the public key: heads are signed by the chain part (infra/audit/part.py).
 """
 
 from __future__ import annotations

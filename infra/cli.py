@@ -101,7 +101,7 @@ def bot() -> None:
 @cli.command()
 def project() -> None:
     """Run the projector alone: fold new events into the read model."""
-    from infra.audit_part import chain_part
+    from infra.audit.part import chain_part
     from infra.projector_part import projector
     from infra.runner import run
 
@@ -130,7 +130,7 @@ def audit_export(
     figures: Annotated[bool, typer.Option(help="Include the read model's published figures")] = True,
 ) -> None:
     """Write the event log, without secrets, to FILE; exit 1 if the live log contradicts its chain."""
-    from infra.audit import run_export
+    from infra.audit.commands import run_export
 
     raise typer.Exit(run_export(settings_or_exit(), file, figures))
 
@@ -143,7 +143,7 @@ def audit_verify(
     heads: Annotated[Path | None, typer.Option(help="Heads you archived from /v1/audit/head(s), to check too")] = None,
 ) -> None:
     """Recompute the hash chain and every public figure from FILE, offline; exit 1 at a divergence."""
-    from infra.audit import run_verify
+    from infra.audit.commands import run_verify
 
     for path, what in ((file, "the export"), (heads, "--heads")):
         if path is not None and not path.is_file():

@@ -27,8 +27,8 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from eventsourcing.cryptography import AESCipher
 from eventsourcing.utils import Environment
 
-from infra.audit_export import REENCRYPTIONS
-from infra.audit_part import bring_up_to_date
+from infra.audit.export import REENCRYPTIONS
+from infra.audit.part import bring_up_to_date
 from infra.bootstrap import build_application
 from infra.database import Database
 from infra.keys import Keys

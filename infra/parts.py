@@ -8,7 +8,7 @@ from infra.runner import Part
 
 def serve_parts(settings: Settings) -> list[Part]:
     """The projector always; the bot only when a token is configured."""
-    from infra.audit_part import chain_part
+    from infra.audit.part import chain_part
     from infra.outward_part import outward_parts
     from infra.projector_part import projector
 

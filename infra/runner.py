@@ -19,7 +19,7 @@ from functools import partial
 
 import uvicorn
 
-from infra.audit_part import public_key
+from infra.audit.part import public_key
 from infra.bootstrap import Services, services
 from infra.exits import AddressInUse, settings_or_exit
 from infra.outbox.signing import partner_secret

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from infra.audit_part import run_to_completion
+from infra.audit.part import run_to_completion
 from tests.api.conftest import detention, operator
 
 

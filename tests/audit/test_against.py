@@ -7,9 +7,9 @@ import asyncio
 import pytest
 
 from api.context import ApiConfig
-from infra.audit import run_verify
-from infra.audit_export import export
-from infra.audit_part import public_key
+from infra.audit.commands import run_verify
+from infra.audit.export import export
+from infra.audit.part import public_key
 from tests.api.conftest import Served
 from tests.audit.conftest import seed, sql
 from tests.audit.test_figures import project

@@ -9,7 +9,7 @@ from fastapi.testclient import TestClient
 
 from api.app import create_app
 from api.context import ApiConfig
-from infra.audit_part import public_key, run_to_completion
+from infra.audit.part import public_key, run_to_completion
 from tests.audit.conftest import detention
 
 

@@ -8,8 +8,8 @@ import asyncpg
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
-from infra.audit_part import chain_for, public_key, run_to_completion, signing_key
-from infra.audit_verify import GENESIS as VERIFIER_GENESIS
+from infra.audit.part import chain_for, public_key, run_to_completion, signing_key
+from infra.audit.verify import GENESIS as VERIFIER_GENESIS
 from projections.chain import GENESIS, ChainRewound, head_message, link
 from tests.audit.conftest import detention, fetch, seed, sql
 
@@ -81,7 +81,7 @@ def test_a_rewound_chain_is_never_signed(db, keys, pg_app):
 
 
 def test_the_serving_part_follows_the_log_and_signs_heads(db, keys, pg_app, monkeypatch):
-    from infra import audit_part
+    from infra.audit import part as audit_part
     from infra.bootstrap import Services
 
     monkeypatch.setattr(audit_part, "POLL_SECONDS", 0.05)

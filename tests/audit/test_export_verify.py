@@ -8,9 +8,9 @@ from datetime import datetime
 
 import pytest
 
-from infra.audit_export import export
-from infra.audit_part import public_key
-from infra.audit_verify import Diverged, verify_file
+from infra.audit.export import export
+from infra.audit.part import public_key
+from infra.audit.verify import Diverged, verify_file
 from tests.audit.conftest import FLOODER, REPORTER, seed
 
 

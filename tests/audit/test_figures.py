@@ -6,9 +6,9 @@ import asyncio
 
 import pytest
 
-from infra.audit_export import export
-from infra.audit_part import public_key, run_to_completion
-from infra.audit_verify import Diverged, verify_file
+from infra.audit.export import export
+from infra.audit.part import public_key, run_to_completion
+from infra.audit.verify import Diverged, verify_file
 from projections import schema
 from projections.projector import Projector, connect
 from tests.audit.conftest import fetch, seed, sql

@@ -7,9 +7,9 @@ import asyncio
 import json
 
 from domain.application import ERASED
-from infra.audit_export import export
-from infra.audit_part import public_key, run_to_completion
-from infra.audit_verify import verify_file
+from infra.audit.export import export
+from infra.audit.part import public_key, run_to_completion
+from infra.audit.verify import verify_file
 from infra.bootstrap import build_application
 from infra.keystore import PostgresKeyStore
 from tests.audit.conftest import REPORTER, detention, fetch, seed, sql

@@ -9,9 +9,9 @@ import os
 
 import psycopg
 
-from infra.audit_export import export
-from infra.audit_part import public_key, run_to_completion
-from infra.audit_verify import verify_file
+from infra.audit.export import export
+from infra.audit.part import public_key, run_to_completion
+from infra.audit.verify import verify_file
 from infra.bootstrap import build_application
 from infra.keyrotation import rotate, rotated_keys
 from infra.keystore import PostgresKeyStore

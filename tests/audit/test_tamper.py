@@ -12,9 +12,9 @@ import json
 
 import pytest
 
-from infra.audit_export import export
-from infra.audit_part import public_key, run_to_completion
-from infra.audit_verify import FACTS_GENESIS, GENESIS, Diverged, chain_link, facts_link, verify_file
+from infra.audit.export import export
+from infra.audit.part import public_key, run_to_completion
+from infra.audit.verify import FACTS_GENESIS, GENESIS, Diverged, chain_link, facts_link, verify_file
 from projections.chain import ChainRewound
 from tests.audit.conftest import seed, sql
 
@@ -147,7 +147,7 @@ def test_lines_after_the_end_are_refused(keys, lines, tmp_path):
 def test_a_rewrite_by_someone_holding_the_keys_is_caught_by_an_archived_head(db, keys, pg_app, signed, tmp_path):
     """A seizer with the master key can rewrite the log, re-chain it and re-sign every head;
     only a head kept outside the server then contradicts the new history."""
-    from infra.audit import run_verify
+    from infra.audit.commands import run_verify
 
     archived = tmp_path / "heads.jsonl"
     archived.write_text(json.dumps(signed.as_json()) + "\n")

@@ -21,8 +21,8 @@ from aiogram.fsm.storage.base import StorageKey
 from bot.storage import PseudonymousKeyBuilder
 from domain.application import NewReport
 from domain.reporter import reporter_id
-from infra.audit_export import export
-from infra.audit_part import bring_up_to_date
+from infra.audit.export import export
+from infra.audit.part import bring_up_to_date
 from infra.backup import pg_tool
 from infra.bot_part import pseudonymizer, wire
 from infra.crypto import owner_digest

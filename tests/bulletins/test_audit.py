@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from infra.audit_export import export
-from infra.audit_part import public_key
-from infra.audit_verify import Diverged, verify_file
+from infra.audit.export import export
+from infra.audit.part import public_key
+from infra.audit.verify import Diverged, verify_file
 from tests.bulletins.conftest import FakeClock, settle
 from tests.bulletins.test_schedule import at, detention
 

@@ -13,7 +13,7 @@ import psycopg
 import pytest
 from typer.testing import CliRunner
 
-from infra.audit_part import public_key, run_to_completion
+from infra.audit.part import public_key, run_to_completion
 from infra.bootstrap import build_application
 from infra.cli import cli
 from infra.database import Database

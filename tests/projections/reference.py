@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections import Counter
 from datetime import datetime
 
-from infra.audit_fold import Fold as AuditFold
+from infra.audit.fold import Fold as AuditFold
 from projections import queries
 from projections.chain import public_facts
 

@@ -20,8 +20,8 @@ from uuid import UUID
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
-from infra.audit_bulletins import BulletinDiverged, check_bulletin
-from infra.audit_fold import Fold
+from infra.audit.bulletins import BulletinDiverged, check_bulletin
+from infra.audit.fold import Fold
 
 GENESIS = hashlib.sha256(b"svodka audit chain genesis v1").digest()
 FACTS_GENESIS = hashlib.sha256(b"svodka audit facts genesis v1").digest()
@@ -163,7 +163,7 @@ class _Check:
         self.last = position
 
     def _bulletin(self, position: int, facts: dict[str, Any]) -> None:
-        """A bulletin's figures against the fold as of its position (infra/audit_bulletins.py)."""
+        """A bulletin's figures against the fold as of its position (infra/audit/bulletins.py)."""
         try:
             check_bulletin(self.result.fold, position, facts, self.last_bulletin)
         except BulletinDiverged as error:

@@ -21,7 +21,7 @@ import asyncpg
 from eventsourcing.persistence import StoredEvent
 
 from domain.application import Svodka
-from infra.audit_part import bring_up_to_date, chain_for, public_key
+from infra.audit.part import bring_up_to_date, chain_for, public_key
 from infra.database import Database
 from infra.keys import Keys
 from projections.chain import FACTS_GENESIS, GENESIS, Chain, Head, canonical, facts_link, heads_after, link_digest

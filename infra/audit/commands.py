@@ -18,8 +18,8 @@ from urllib.parse import quote
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
-from infra.audit_export import KINDS, export
-from infra.audit_verify import Diverged, Verified, compare_figures, verify_file
+from infra.audit.export import KINDS, export
+from infra.audit.verify import Diverged, Verified, compare_figures, verify_file
 from infra.settings import Settings
 from projections.chain import ChainRewound
 

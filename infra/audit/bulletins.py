@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from infra.audit_fold import Fold
+from infra.audit.fold import Fold
 
 ZERO = (0, 0, 0)  # verified, unverified, reports
 

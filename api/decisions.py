@@ -66,3 +66,13 @@ def decide(application: Svodka, rid: UUID, action: Action, *, by: str, seen: int
 def changes_since(application: Svodka, rid: UUID, seen: int) -> list[HistoryEntry]:
     """What happened to a report after version `seen`: each event is one version."""
     return application.history(rid)[max(seen, 0):]
+
+
+def block(application: Svodka, reference: str, *, by: str, reason: str) -> int:
+    """Block a reporter by the reference on their reports: their reports stop counting."""
+    return application.block_reporter(reference, moderator=by, reason=reason)
+
+
+def forget(application: Svodka, reference: str, *, by: str) -> int:
+    """Erase a reporter's personal data on their request, asked through a moderator."""
+    return application.forget_reference(reference, by=f"moderator:{by}")

@@ -16,6 +16,7 @@ from starlette.concurrency import run_in_threadpool
 
 from api.auth import Principal
 from api.review import ReportId
+from api import decisions
 from api.decisions import Action, Facts, Outcome, decide
 from api.deps import Application, Moderator
 from api.errors import ERROR_RESPONSES, ApiError, ErrorBody
@@ -186,7 +187,7 @@ async def block(
     application: Application,
 ) -> BlockOut:
     """Block a reporter pseudonym: its reports stop counting, past and future."""
-    await run_in_threadpool(application.block_reporter, pseudonym, moderator=moderator.name, reason=body.reason)
+    await run_in_threadpool(lambda: decisions.block(application, pseudonym, by=moderator.name, reason=body.reason))
     return BlockOut(pseudonym=pseudonym, blocked=True, decided_by=moderator.name)
 
 
@@ -201,5 +202,5 @@ async def forget(
     For reporters who ask through the hotline rather than the bot's /forget. The event records
     the moderator's name and nothing about the request, which would itself be personal data.
     """
-    await run_in_threadpool(application.forget_reference, pseudonym, by=f"moderator:{moderator.name}")
+    await run_in_threadpool(lambda: decisions.forget(application, pseudonym, by=moderator.name))
     return ForgetOut(pseudonym=pseudonym, forgotten=True, decided_by=moderator.name)

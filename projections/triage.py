@@ -184,3 +184,10 @@ async def reporter_figures(conn: asyncpg.Connection, reporter: str) -> ReporterF
             SELECT max(submitted_at) FROM {LIVE}reports WHERE reporter = $1) - interval '1 hour'""", reporter)
     blocked = await conn.fetchval(f"SELECT blocked FROM {LIVE}reporters WHERE pseudonym = $1", reporter)
     return ReporterFigures({r["status"]: r["n"] for r in by_status}, busiest, last_hour, bool(blocked))
+
+
+async def folded_version(conn: asyncpg.Connection, rid: UUID) -> int | None:
+    """The version of the report the read model has folded so far (None: not yet, or no model)."""
+    if not await conn.fetchval("SELECT to_regclass($1) IS NOT NULL", f"{LIVE}reports"):
+        return None
+    return await conn.fetchval(f"SELECT version FROM {LIVE}reports WHERE id = $1", rid)

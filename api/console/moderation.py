@@ -2,6 +2,6 @@
 
 from __future__ import annotations
 
-from api.console import queue
+from api.console import decide, queue, report, signals
 
-ROUTERS = [queue.router]
+ROUTERS = [queue.router, report.router, decide.router, signals.router]

@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import asyncio
 import re
+import threading
+import time
 import uuid
+from uuid import UUID
 
 import httpx
 import pytest
 
 from api.context import ApiConfig
+from projections.projector import Projector
 # serve(**overrides) starts the app on a port; it builds on this folder's base_config.
 from tests.api.conftest import project, serve  # noqa: F401 - fixtures and helpers re-exported
 from tests.isolation import REDIS_URL
@@ -35,6 +40,46 @@ def base_config(db, pg_app, store) -> ApiConfig:
         redis_url=REDIS_URL if store == "redis" else None,
         redis_prefix=f"svodka-test-{uuid.uuid4().hex[:8]}:", position_refresh_seconds=0.05, **TOKENS,
     )
+
+
+@pytest.fixture
+def live(db, pg_app):
+    """The projector following the event log, as `svodka project` does, so pages show decisions."""
+    loop = asyncio.new_event_loop()
+    task = loop.create_task(Projector(pg_app.mapper).follow(db.url, db.schema, poll=0.2, standby=0.2))
+
+    def run() -> None:
+        try:
+            loop.run_until_complete(task)
+        except asyncio.CancelledError:
+            pass
+        finally:
+            loop.close()
+
+    thread = threading.Thread(target=run, daemon=True)
+    thread.start()
+    yield
+    loop.call_soon_threadsafe(task.cancel)
+    thread.join(timeout=20)
+
+
+def folded(db, application, *ids: str) -> None:
+    """Wait until the live projector has folded each report as the event store has it now."""
+    from projections import triage
+    from projections.projector import connect
+
+    async def run() -> None:
+        conn = await connect(db.url, db.schema, "svodka-console-tests")
+        try:
+            deadline = time.monotonic() + 30
+            for rid in ids:
+                while await triage.folded_version(conn, UUID(rid)) != application.report(UUID(rid)).version:
+                    assert time.monotonic() < deadline, f"the projector did not fold {rid}"
+                    await asyncio.sleep(0.05)
+        finally:
+            await conn.close()
+
+    asyncio.run(run())
 
 
 def csrf_of(page: str) -> str:

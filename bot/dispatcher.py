@@ -18,6 +18,8 @@ from aiogram.types import ErrorEvent
 from aiogram.utils.i18n import I18n
 from aiogram.utils.i18n import gettext as _
 
+from bot import alerts
+from bot.alerts import AlertSubscriptions, MemoryAlertSubscriptions
 from bot.guards import MemorySeenUpdates, MemoryThrottle, SeenUpdates, Throttle
 from bot.i18n import ReporterLocale, load_i18n
 from bot.middlewares import AnswerEveryTap, PrivateChatsOnly, Pseudonymize, SkipRedelivered, ThrottleReporter
@@ -42,6 +44,7 @@ class BotPorts:
     seen: SeenUpdates = field(default_factory=MemorySeenUpdates)
     throttle: Throttle = field(default_factory=MemoryThrottle)
     clock: Callable[[], datetime] = utc_now
+    alerts: AlertSubscriptions = field(default_factory=MemoryAlertSubscriptions)
 
 
 def build_dispatcher(
@@ -61,6 +64,7 @@ def build_dispatcher(
         throttle=ports.throttle,
         nearby_checkpoints=ports.nearby_checkpoints,
         clock=ports.clock,
+        alerts=ports.alerts,
     )
     dp.update.outer_middleware(PrivateChatsOnly(i18n))
     dp.update.outer_middleware(SkipRedelivered(ports.seen))
@@ -70,7 +74,7 @@ def build_dispatcher(
     throttle = ThrottleReporter(ports.throttle)
     dp.message.outer_middleware(throttle)
     dp.callback_query.outer_middleware(throttle)
-    dp.include_routers(*(m.router.build() for m in (basics, forget, checkpoints, report, fallback)))
+    dp.include_routers(*(m.router.build() for m in (basics, forget, checkpoints, alerts, report, fallback)))
 
     @dp.errors()
     async def apologise(event: ErrorEvent, raw_state: str | None = None) -> None:

@@ -6,6 +6,9 @@
   and retried until a deadline, never given up after a count. Each chat waits in its own line,
   so one chat's wait never holds another's, and a tap's answer (which Telegram does not count)
   never waits at all.
+- Calls made in the background (`in_background`: alerts to subscribers) take only a slot that is
+  free now, never one ahead, so a reporter's reply, which reserves the next slot, goes before
+  every alert still waiting: a wave of alerts never holds up a conversation.
 """
 
 from __future__ import annotations
@@ -13,7 +16,9 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 
 from aiogram import Bot
@@ -27,6 +32,17 @@ log = logging.getLogger("svodka.bot")
 EDITS = frozenset({"editMessageText", "editMessageReplyMarkup", "editMessageCaption"})
 # Calls Telegram does not count against a bot's message limits: they never queue.
 UNCOUNTED = frozenset({"getUpdates", "getMe", "answerCallbackQuery", "deleteWebhook", "setWebhook", "close", "logOut"})
+_BACKGROUND: ContextVar[bool] = ContextVar("svodka_background_call", default=False)
+
+
+@contextmanager
+def in_background() -> Iterator[None]:
+    """Calls made inside yield to interactive ones (see FloodControl)."""
+    token = _BACKGROUND.set(True)
+    try:
+        yield
+    finally:
+        _BACKGROUND.reset(token)
 
 
 class UnchangedEditIsShown(BaseRequestMiddleware):
@@ -59,6 +75,10 @@ class Pace:
         due = max(self.due, now)
         self.due = due + self.interval
         return max(0.0, due - (self.burst - 1) * self.interval - now)
+
+    def free_in(self, now: float) -> float:
+        """Seconds until `reserve` would not wait."""
+        return max(0.0, max(self.due, now) - (self.burst - 1) * self.interval - now)
 
     def hold(self, until: float) -> None:
         """Telegram said wait: nothing goes before `until`."""
@@ -124,6 +144,10 @@ class FloodControl(BaseRequestMiddleware):
         delay = self._chat(chat).reserve(self.clock())
         if delay:
             await asyncio.sleep(delay)
+        if _BACKGROUND.get():
+            # Poll for a slot free now rather than queue for one: the queue is for reporters.
+            while wait := self._overall.free_in(self.clock()):
+                await asyncio.sleep(wait)
         delay = self._overall.reserve(self.clock())
         if delay:
             await asyncio.sleep(delay)

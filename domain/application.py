@@ -478,9 +478,10 @@ class Svodka(Application[UUID]):
             return 0  # recording a Forgotten event would itself name the pseudonym
         return self.forget_reference(reference, by=by)
 
-    def reporter_reference(self, pseudonym: str) -> str | None:
-        """The reference a reporter's events carry, while their key exists."""
-        return self._reference(pseudonym, create=False)
+    def reporter_reference(self, pseudonym: str, *, create: bool = False) -> str | None:
+        """The reference a reporter's events carry, while their key exists (with `create`, made
+        now if they have none yet: a reporter may subscribe to alerts before reporting)."""
+        return self._reference(pseudonym, create=create)
 
     # -- reads -------------------------------------------------------------------------
 

@@ -26,6 +26,7 @@ from redis.asyncio.retry import Retry
 from redis.backoff import ExponentialBackoff
 from redis.exceptions import ConnectionError as RedisConnectionError
 
+from bot.alerts import AlertSubscriptions, MemoryAlertSubscriptions
 from bot.dispatcher import BotPorts, build_dispatcher
 from bot.guards import MemorySeenUpdates, MemoryThrottle, RedisSeenUpdates, RedisThrottle, SeenUpdates, Throttle
 from bot.middlewares import KeepResponseTypes
@@ -35,7 +36,10 @@ from bot.routers.checkpoints import Checkpoint
 from bot.storage import PseudonymousKeyBuilder, ReporterIsolation, conversation_storage
 from domain.application import Svodka
 from domain.model import utc_now
+from bot.i18n import load_i18n
+from infra.alert_subscriptions import SealedSubscriptions
 from infra.bootstrap import Services
+from infra.outbox.alerts import AlertSender
 from infra.crypto import pseudonym
 from infra.database import Database
 from infra.keys import Keys
@@ -125,6 +129,7 @@ def wire(
     prefix: str = "svodka:bot",
     throttle_limit: int = 30,
     clock: Callable[[], datetime] = utc_now,
+    alerts: AlertSubscriptions | None = None,
 ) -> BotWiring:
     """Memory for one process; Redis (state, prefs, dedupe, rate limits) when workers share."""
     pseudonymize = pseudonymizer(keys)
@@ -147,6 +152,7 @@ def wire(
         seen=seen,
         throttle=throttle,
         clock=clock,
+        alerts=alerts or MemoryAlertSubscriptions(),
     )
     storage = conversation_storage(redis, pseudonymize, prefix)
     return BotWiring(build_dispatcher(ports, storage, isolation))
@@ -191,8 +197,12 @@ async def bot(svc: Services) -> None:
     quiet_aiogram()
     redis = bot_redis(settings.redis_url, settings.bot_redis_connections) if settings.redis_url else None
     checkpoints = ReadModelCheckpoints(svc.db, settings.checkpoint_ttl_minutes)
-    wiring = wire(svc.app, svc.keys, checkpoints, redis)
+    subscriptions = SealedSubscriptions(svc.app, svc.db)
+    wiring = wire(svc.app, svc.keys, checkpoints, redis, alerts=subscriptions)
     telegram = make_bot(settings.telegram_bot_token.get_secret_value(), settings.telegram_api_url)
+    # Alerts share this process's client, so its flood control puts reporters' replies first.
+    alerts = AlertSender(telegram, svc.app.vault, svc.app.gazetteer, load_i18n())
+    sending = asyncio.create_task(alerts.run(svc.db.url, svc.db.schema))
     try:
         if settings.webhook_url:
             assert settings.webhook_secret is not None
@@ -203,8 +213,11 @@ async def bot(svc: Services) -> None:
             log.info("bot polling", extra={"api": urlparse(settings.telegram_api_url).hostname})
             await poll(wiring.dispatcher, telegram)
     finally:
+        sending.cancel()
+        await asyncio.gather(sending, return_exceptions=True)
         await telegram.session.close()
         await checkpoints.close()
+        await subscriptions.close()
         await wiring.dispatcher.storage.close()
         if redis is not None:
             await redis.aclose()

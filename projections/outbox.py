@@ -6,6 +6,8 @@ event is decided on exactly once, whatever dies when. What it decides:
 - a bulletin: a post to the Telegram channel, and a delivery to each partner subscribed to bulletins;
 - a checkpoint becoming credible (verified, or confirmed by two distinct reporters), and a credible
   one ending: a delivery to each partner subscribed to checkpoints in its region;
+- the same two moments for the reporters who subscribed to the checkpoint's city or region
+  (`projections.alert_store`): one alert each per checkpoint, and "gone" to those alerted;
 - detention figures changing in a region: marked, then sent once the region has been quiet for the
   debounce period (`flush_figures`), with the read model's figures for it.
 One follower is active per database (an advisory lock, as the projector's).
@@ -28,8 +30,9 @@ from domain.bulletin import Bulletin
 from domain.bulletin_text import LANGUAGES, render
 from domain.places import Gazetteer
 from domain.report import Report
+from domain.reporter import Reporter
 from domain.webhook import Webhook
-from projections import outbox_store, queries
+from projections import alert_store, outbox_store, queries
 from projections.decode import decoder
 from projections.projector import CHANNEL, EVENTS
 from projections.standby import hold_and_run
@@ -80,6 +83,8 @@ class _Batch:
     rows: list[tuple] = field(default_factory=list)  # outbox rows
     bulletins: list[tuple] = field(default_factory=list)
     webhooks: dict[UUID, dict[str, Any]] = field(default_factory=dict)
+    alerts: list[tuple[str, int, dict[str, Any]]] = field(default_factory=list)  # (what, position, data), in order
+    forgotten: list[UUID] = field(default_factory=list)  # reporters whose subscriptions go
 
 
 class Follower:
@@ -116,9 +121,9 @@ class Follower:
             hooks = {r["id"]: dict(r) for r in await conn.fetch("SELECT * FROM webhooks WHERE removed_at IS NULL")}
             for row, event in zip(rows, self._decode(rows), strict=True):
                 await self._apply(conn, batch, hooks, row[0], event)
-            await self._write(conn, batch)
+            written = await self._write(conn, batch)
             await conn.execute("UPDATE outbox_tracking SET position = $1", rows[-1][0])
-            if batch.rows:
+            if written:
                 await conn.execute(f"NOTIFY {outbox_store.NOTIFY}")
             return len(rows)
 
@@ -137,6 +142,8 @@ class Follower:
             hook = hooks.pop(event.originator_id, None)
             if hook is not None:
                 batch.webhooks[event.originator_id] = {**hook, "removed_at": event.timestamp}
+        elif kind is Reporter.Forgotten:
+            batch.forgotten.append(event.originator_id)
         elif kind is Report.Submitted:
             batch.reports[event.originator_id] = {
                 "id": event.originator_id, "kind": event.kind, "region": event.region, "city": event.city,
@@ -164,7 +171,7 @@ class Follower:
             return
         if kind is Report.Confirmed and event.by and event.by not in report["confirmers"]:
             report["confirmers"] = [*report["confirmers"], event.by]
-        if kind in ENDINGS:
+        if kind in ENDINGS and (kind is not Report.Cleared or event.ends):  # one "gone" may not end it
             report["ended"] = True
             if report["alerted"]:
                 self._checkpoint_delivery(batch, hooks, position, event, report, "checkpoint.gone")
@@ -181,6 +188,7 @@ class Follower:
             "since": _minute(report["submitted_at"]),
             "why": "verified" if type(event) is Report.Verified else "confirmed" if what.endswith("credible") else "ended",
         }  # fmt: skip
+        batch.alerts.append((what, position, data))
         for hook in _subscribed(hooks, "checkpoints", report["region"]):
             target = f"webhook:{hook['id']}"
             delivery = delivery_id(target, f"{what}:{report['id']}")
@@ -223,7 +231,8 @@ class Follower:
             report = batch.reports[rid] = {**dict(row), "confirmers": list(row["confirmers"])}
         return report
 
-    async def _write(self, conn: asyncpg.Connection, batch: _Batch) -> None:
+    async def _write(self, conn: asyncpg.Connection, batch: _Batch) -> int:
+        """Everything the batch decided; how many outbox rows."""
         columns = ("id", "kind", "region", "city", "lat", "lon", "submitted_at", "confirmers", "alerted", "ended")
         if batch.reports:
             records = [tuple(r[c] for c in columns) for r in batch.reports.values()]
@@ -251,7 +260,12 @@ class Follower:
                 hook["id"], hook["url"], hook["topics"], hook["regions"], hook["registered_by"],
                 hook["registered_at"], hook["removed_at"],
             )  # fmt: skip
-        await insert_rows(conn, batch.rows)
+        written = await insert_rows(conn, batch.rows)
+        for reporter in batch.forgotten:
+            await alert_store.drop_reporter(conn, reporter)
+        for what, position, data in batch.alerts:
+            written += await insert_rows(conn, await _alert_rows(conn, what, position, data))
+        return written
 
     # -- debounced figure changes ------------------------------------------------------------
 
@@ -319,6 +333,22 @@ async def insert_rows(conn: asyncpg.Connection, rows: list[tuple]) -> int:
         rows,
     )
     return len(rows)
+
+
+async def _alert_rows(conn: asyncpg.Connection, what: str, position: int, data: dict[str, Any]) -> list[tuple]:
+    """A reporter's alert: the checkpoint's public facts and the language to say them in (the
+    bot's sender words them, and resolves the sealed chat, when it sends)."""
+    report_id = UUID(data["id"])
+    if what == "checkpoint.credible":
+        subscribers = await alert_store.alert(conn, report_id, data["region"], data["city"])
+    else:
+        subscribers = await alert_store.alerted(conn, report_id)
+    rows = []
+    for reference, lang in subscribers:
+        target = alert_store.TARGET + reference
+        facts = json.dumps({**data, "what": what, "lang": lang}, sort_keys=True, ensure_ascii=False)
+        rows.append(("alert", target, delivery_id(target, f"{what}:{report_id}"), position, facts))
+    return rows
 
 
 def _subscribed(hooks: dict, topic: str, region: str | None) -> list[dict]:

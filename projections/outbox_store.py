@@ -12,6 +12,8 @@ from uuid import UUID
 
 import asyncpg
 
+from projections import alert_store
+
 NOTIFY = "svodka_outbox"  # NOTIFYed in every transaction that adds rows, so the sender wakes at once
 
 TABLES = """
@@ -88,6 +90,7 @@ async def create(conn: asyncpg.Connection) -> None:
     async with conn.transaction():
         await conn.execute(LOCK_TABLES)
         await conn.execute(TABLES)
+        await conn.execute(alert_store.TABLES)
 
 
 async def exists(conn: asyncpg.Connection) -> bool:

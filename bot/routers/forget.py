@@ -10,6 +10,7 @@ from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
 from aiogram.utils.i18n import gettext as _
 
+from bot.alerts import AlertSubscriptions
 from bot.callbacks import Forget
 from bot.guards import Throttle
 from bot.middlewares import Tap
@@ -50,12 +51,14 @@ async def answer(
     throttle: Throttle,
     state: FSMContext,
     tap: Tap,
+    alerts: AlertSubscriptions,
 ) -> None:
     if not callback_data.sure:
         await tap.answer()
         await show_instead(cb, _("Nothing was erased."))
         return
     try:
+        await alerts.forget(reporter)  # first: once the key is gone, nothing finds their subscriptions
         await asyncio.to_thread(svodka.forget_reporter, reporter, by="reporter")
     except InvalidTransition:
         pass  # forgotten before: the key is gone (the domain shreds it first); finish the rest

@@ -148,58 +148,76 @@ class Sender:
                 await conn.execute(
                     "UPDATE webhooks SET failing_since = NULL WHERE 'webhook:' || id::text = $1", row["target"]
                 )
-            await _count(conn, row["kind"], "sent")
+            await count_outcome(conn, row["kind"], "sent")
 
     async def _failed(self, pool: asyncpg.Pool, row: asyncpg.Record, error: str, retry_after: float | None) -> None:
-        now = datetime.now(timezone.utc)
-        attempts = row["attempts"] + 1
-        delay = min(self.retry * 2 ** (attempts - 1), MAX_DELAY)
-        if retry_after is not None:
-            delay = max(delay, timedelta(seconds=retry_after))
-        give_up = now - row["created_at"] >= self.give_up
-        log.warning("outbox delivery failed", extra={"kind": row["kind"], "attempts": attempts, "error": error,
-                                                     "given_up": give_up})  # fmt: skip
-        async with pool.acquire() as conn, conn.transaction():
-            await conn.execute(
-                "UPDATE outbox SET attempts = $2, last_error = $3, next_attempt_at = $4, "
-                "state = CASE WHEN $5 THEN 'given_up' ELSE state END WHERE id = $1",
-                row["id"], attempts, error[:500], now + delay, give_up,
-            )  # fmt: skip
-            await _count(conn, row["kind"], "failed")
-            if give_up:
-                await _count(conn, row["kind"], "given_up")
-                if row["kind"] == "webhook":
-                    await conn.execute(
-                        "UPDATE webhooks SET failing_since = coalesce(failing_since, now()) "
-                        "WHERE 'webhook:' || id::text = $1",
-                        row["target"],
-                    )
+        await failed(pool, row, error, retry_after, retry=self.retry, give_up=self.give_up)
 
     async def run(self, url: str, db_schema: str, *, poll: float = 1.0, standby: float = 1.0) -> None:
         """Until cancelled: hold the lock (or wait as a hot standby), send as rows arrive and fall due."""
-
-        async def work(conn: asyncpg.Connection) -> None:
-            await outbox_store.create(conn)
-            woken = asyncio.Event()
-            await conn.add_listener(outbox_store.NOTIFY, lambda *_: woken.set())
-            settings = {"search_path": f"{db_schema},public", "application_name": "svodka-outbox"}
-            async with asyncpg.create_pool(url, min_size=1, max_size=4, server_settings=settings) as pool:
-                while True:
-                    woken.clear()
-                    if await self.drain(pool):
-                        continue  # a target may have more than one round's rows
-                    try:
-                        await asyncio.wait_for(woken.wait(), poll)
-                    except TimeoutError:
-                        pass
-
-        await hold_and_run(url, db_schema, "svodka outbox sender", work, standby=standby, log=log)
+        await keep_draining(url, db_schema, "svodka outbox sender", self.drain, poll=poll, standby=standby)
 
 
-async def _count(conn: asyncpg.Connection, kind: str, outcome: str) -> None:
+async def keep_draining(
+    url: str, db_schema: str, name: str, drain: Callable[[asyncpg.Pool], Awaitable[int]], *, poll: float,
+    standby: float,
+) -> None:  # fmt: skip
+    """Hold the lock `name` (or wait as a hot standby), and drain rounds as rows arrive and fall due."""
+
+    async def work(conn: asyncpg.Connection) -> None:
+        await outbox_store.create(conn)
+        woken = asyncio.Event()
+        await conn.add_listener(outbox_store.NOTIFY, lambda *_: woken.set())
+        settings = {"search_path": f"{db_schema},public", "application_name": name.replace(" ", "-")}
+        async with asyncpg.create_pool(url, min_size=1, max_size=4, server_settings=settings) as pool:
+            while True:
+                woken.clear()
+                if await drain(pool):
+                    continue  # a target may have more than one round's rows
+                try:
+                    await asyncio.wait_for(woken.wait(), poll)
+                except TimeoutError:
+                    pass
+
+    await hold_and_run(url, db_schema, name, work, standby=standby, log=log)
+
+
+async def failed(
+    pool: asyncpg.Pool, row: asyncpg.Record, error: str, retry_after: float | None, *, retry: timedelta,
+    give_up: timedelta,
+) -> None:  # fmt: skip
+    """An attempt that did not deliver: try again after a doubling delay (at least `retry_after`),
+    or give the row up once it is older than `give_up`."""
+    now = datetime.now(timezone.utc)
+    attempts = row["attempts"] + 1
+    delay = min(retry * 2 ** (attempts - 1), MAX_DELAY)
+    if retry_after is not None:
+        delay = max(delay, timedelta(seconds=retry_after))
+    giving_up = now - row["created_at"] >= give_up
+    log.warning("outbox delivery failed", extra={"kind": row["kind"], "attempts": attempts, "error": error,
+                                                 "given_up": giving_up})  # fmt: skip
+    async with pool.acquire() as conn, conn.transaction():
+        await conn.execute(
+            "UPDATE outbox SET attempts = $2, last_error = $3, next_attempt_at = $4, "
+            "state = CASE WHEN $5 THEN 'given_up' ELSE state END WHERE id = $1",
+            row["id"], attempts, error[:500], now + delay, giving_up,
+        )  # fmt: skip
+        await count_outcome(conn, row["kind"], "failed")
+        if giving_up:
+            await count_outcome(conn, row["kind"], "given_up")
+            if row["kind"] == "webhook":
+                await conn.execute(
+                    "UPDATE webhooks SET failing_since = coalesce(failing_since, now()) "
+                    "WHERE 'webhook:' || id::text = $1",
+                    row["target"],
+                )
+
+
+async def count_outcome(conn: asyncpg.Connection, kind: str, outcome: str, n: int = 1) -> None:
     await conn.execute(
-        "INSERT INTO outbox_counters (kind, outcome, n) VALUES ($1, $2, 1) "
-        "ON CONFLICT (kind, outcome) DO UPDATE SET n = outbox_counters.n + 1",
+        "INSERT INTO outbox_counters (kind, outcome, n) VALUES ($1, $2, $3) "
+        "ON CONFLICT (kind, outcome) DO UPDATE SET n = outbox_counters.n + EXCLUDED.n",
         kind,
         outcome,
+        n,
     )

@@ -4,7 +4,8 @@ getUpdates, answers the methods svodka's bot calls, and records every call.
 It is as strict as Telegram where the bot could trip: an edit that changes nothing is refused
 ("message is not modified"), and with `limits` set it enforces the flood limits (about 30
 messages a second overall, 1 a second per chat with short bursts) with 429 `retry_after`
-answers in Telegram's format; `refuse_share` answers a share of calls with 429 at random.
+answers in Telegram's format; `refuse_share` answers a share of calls with 429 at random;
+a chat in `blocked` is refused with 403, as for a user who blocked the bot.
 
 Real aiogram talks to it over real HTTP (`TelegramAPIServer.from_base`), so nothing of
 svodka's own code is mocked.
@@ -100,6 +101,7 @@ class FakeTelegram:
         self._overall = Bucket(limits.per_second, limits.burst) if limits else None
         self._per_chat: dict[int, Bucket] = {}
         self.refused: list[Call] = []  # calls answered 429
+        self.blocked: set[int] = set()  # users who blocked the bot: sending to them is refused with 403
         self.share_refused = 0.0
         self.share_retry_after = 1
         self._random = random.Random(19)
@@ -135,6 +137,8 @@ class FakeTelegram:
         if faults:
             return _error(faults.pop(0))
         call = Call(method, params)
+        if method == "sendMessage" and int(params.get("chat_id", 0)) in self.blocked:
+            return _error(Fault(403, "Forbidden: bot was blocked by the user"))
         wait = self._flood_wait(method, params)
         if wait:
             self.refused.append(call)

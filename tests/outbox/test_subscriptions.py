@@ -32,7 +32,10 @@ async def test_a_checkpoint_alert_when_two_reporters_confirm_and_gone_when_clear
     application.confirm_checkpoint(rid, by="third")  # already credible: no second alert
     application.verify(rid, moderator="anna")
     await settle(conn, application, follower)
-    application.clear_checkpoint(rid, by="fourth")
+    application.clear_checkpoint(rid, by="fourth")  # one stranger's "gone" does not end it
+    await settle(conn, application, follower)
+    assert await conn.fetchval("SELECT count(*) FROM outbox") == 1
+    application.clear_checkpoint(rid, by="submitter")  # its own reporter's does
     await settle(conn, application, follower)
     await drain_until(sender, pool, lambda: len(receiver.received) == 2)
     kinds = [(p["type"], p["data"]["why"]) for _, _, p in receiver.received]

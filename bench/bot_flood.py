@@ -48,7 +48,7 @@ async def main(users: int, redis_url: str | None) -> None:
                     await asyncio.sleep(pauses.uniform(1, 3))
                 update = user.press(step[4:]) if step.startswith("tap:") else user.text(step)
                 await crowd.step(user, update, timeout=600)
-            assert "номер" in tg.last_text(user.id), tg.last_text(user.id)
+            assert "сохранён" in tg.last_text(user.id), tg.last_text(user.id)
             return time.perf_counter()
 
         started = time.perf_counter()

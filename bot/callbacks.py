@@ -20,3 +20,7 @@ class Language(CallbackData, prefix="lang"):
 
 class Forget(CallbackData, prefix="forget"):
     sure: bool
+
+
+class SummarySetting(CallbackData, prefix="set"):
+    keep: bool  # keep a report's summary and answers in the chat after it is sent

@@ -21,7 +21,7 @@ from aiogram.utils.i18n import get_i18n
 from aiogram.utils.i18n import gettext as _
 
 from bot import views
-from bot.panel import show, show_when
+from bot.panel import erase, show, show_when
 from bot.states import ReportForm
 from domain.application import NewReport
 from domain.model import CLOCK_SKEW
@@ -101,6 +101,22 @@ def is_report(raw_state: str | None) -> bool:
     return raw_state is not None and raw_state.startswith(f"{ReportForm.__full_group_name__}:")
 
 
+def on_the_phone(draft: dict[str, Any]) -> list[int]:
+    """The chat messages a report leaves: the reporter's own answers, and its panel."""
+    panel = draft.get("panel")
+    return [*draft.get("own", ()), *([panel] if panel is not None else [])]
+
+
+async def clear_away(bot: Bot, chat_id: int, draft: dict[str, Any], text: str, *, wipe: bool) -> None:
+    """End a report's panel with `text`. With `wipe`, the reporter's own answers and the panel are
+    deleted first and `text` comes as a new message: a phone searched at a detention then shows
+    nothing of the report. If Telegram keeps the messages, the panel is overwritten instead."""
+    panel = draft.get("panel")
+    if wipe and await erase(bot, chat_id, on_the_phone(draft)):
+        panel = None
+    await show(bot, chat_id, panel, text, None)
+
+
 async def close_report(bot: Bot, chat_id: int, state: FSMContext, raw_state: str | None, text: str) -> None:
     if not is_report(raw_state):
         return
@@ -119,6 +135,8 @@ class ReportConversation:
     gazetteer: Gazetteer
     clock: Callable[[], datetime]
     last_city: str | None = None
+    # Set with /settings: keep the reporter's answers and a summary on the phone after a report.
+    keep_summary: bool = False
     # The state as aiogram read it for this update, kept up to date here, so asking the next
     # question does not read it again (with Redis, each read is a round trip).
     raw_state: str | None = None
@@ -129,6 +147,10 @@ class ReportConversation:
             self._draft = await self.state.get_data()
         return self._draft
 
+    async def own(self, message_id: int) -> None:
+        """Note a message the reporter sent for this report, so it can be deleted when the report ends."""
+        (await self.draft()).setdefault("own", []).append(message_id)
+
     async def written_before_asked(self, sent_at: int) -> bool:
         """Whether a message was sent before the panel showed the question now open: then it
         answered an earlier one (retyped while Telegram made the bot wait) and must not be filed
@@ -136,15 +158,26 @@ class ReportConversation:
         asked_at = (await self.draft()).get("asked_at")
         return asked_at is not None and sent_at < asked_at
 
-    async def start(self) -> None:
+    async def start(self, command: int | None = None) -> None:
+        """`command`: the /report message itself, deleted with the answers."""
         await self.close(_("This report was replaced by a new one. Nothing was sent."))
         draft = new_draft()
+        if command is not None:
+            draft["own"] = [command]
         draft["panel"], draft["asked_at"] = await show_when(self.bot, self.chat_id, None, *views.kind_panel(draft))
         await self.keep(ReportForm.kind, draft)
 
     async def close(self, text: str) -> None:
-        """An open report's panel says it is over, so its buttons are not left asking."""
-        await close_report(self.bot, self.chat_id, self.state, self.raw_state, text)
+        """An open report's panel says it is over, so its buttons are not left asking; by default
+        it goes instead, with the answers given to it."""
+        if not is_report(self.raw_state):
+            return
+        draft = await self.draft()
+        panel = draft.get("panel")
+        if not self.keep_summary and await erase(self.bot, self.chat_id, on_the_phone(draft)):
+            return
+        if panel is not None:
+            await show(self.bot, self.chat_id, panel, text, None)
 
     async def advance(self, draft: dict[str, Any], *, warning: str | None = None) -> None:
         """Ask whatever the draft still lacks, or show the summary."""
@@ -173,8 +206,9 @@ class ReportConversation:
         await self.ask(next_step(draft), draft, warning=warning, suggestions=suggestions)
 
     async def finish(self, draft: dict[str, Any], text: str, *, receipt: dict[str, str] | None = None) -> None:
-        """The panel's last word; a receipt stays, so a second tap on Confirm can repeat it."""
-        await show(self.bot, self.chat_id, draft.get("panel"), text, None)
+        """The panel's last word, with the reporter's answers deleted unless they chose to keep
+        them; a receipt stays, so a second tap on Confirm can repeat it."""
+        await clear_away(self.bot, self.chat_id, draft, text, wipe=not self.keep_summary)
         await self.state.set_state(None)
         self.raw_state = None
         self._draft = receipt or {}
@@ -199,6 +233,10 @@ class ReportConversation:
             return views.description_panel(draft, warning)
         when = views.when_text(datetime.fromisoformat(draft["occurred_at"]), self.local_now(draft))
         return views.summary_panel(draft, self.place_text(draft), when, warning)
+
+    def kept_summary(self, draft: dict[str, Any], receipt: str) -> str:
+        when = views.when_text(datetime.fromisoformat(draft["occurred_at"]), self.local_now(draft))
+        return views.kept_summary(draft, self.place_text(draft), when, receipt)
 
     def place_text(self, draft: dict[str, Any]) -> str:
         if draft.get("city"):

@@ -24,7 +24,7 @@ from bot.guards import MemorySeenUpdates, MemoryThrottle, SeenUpdates, Throttle
 from bot.i18n import ReporterLocale, load_i18n
 from bot.middlewares import AnswerEveryTap, PrivateChatsOnly, Pseudonymize, SkipRedelivered, ThrottleReporter
 from bot.prefs import MemoryPreferences, Preferences
-from bot.routers import basics, checkpoints, fallback, forget, report
+from bot.routers import basics, checkpoints, fallback, forget, report, settings
 from bot.routers.checkpoints import NearbyCheckpoints
 from bot.conversation import is_report
 from domain.application import Svodka
@@ -74,7 +74,7 @@ def build_dispatcher(
     throttle = ThrottleReporter(ports.throttle)
     dp.message.outer_middleware(throttle)
     dp.callback_query.outer_middleware(throttle)
-    dp.include_routers(*(m.router.build() for m in (basics, forget, checkpoints, alerts, report, fallback)))
+    dp.include_routers(*(m.router.build() for m in (basics, settings, forget, checkpoints, alerts, report, fallback)))
 
     @dp.errors()
     async def apologise(event: ErrorEvent, raw_state: str | None = None) -> None:

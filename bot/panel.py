@@ -8,6 +8,8 @@ rebuild the whole message, keyboard included, button by button.
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Sequence
 from typing import Any, ClassVar
 
 from aiogram import Bot
@@ -15,6 +17,10 @@ from aiogram.exceptions import TelegramBadRequest
 from aiogram.methods import EditMessageText, SendMessage
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from pydantic import BaseModel
+
+log = logging.getLogger("svodka.bot")
+# deleteMessages takes at most this many ids at once.
+DELETE_BATCH = 100
 
 # A keyboard as aiogram's object, or as the JSON the Bot API takes for reply_markup.
 Markup = InlineKeyboardMarkup | str | None
@@ -74,3 +80,20 @@ async def show_instead(callback: CallbackQuery, text: str) -> None:
         return
     tapped = message.message_id if isinstance(message, Message) else None
     await show(callback.bot, message.chat.id, tapped, text)
+
+
+async def erase(bot: Bot, chat_id: int, message_ids: Sequence[int]) -> bool:
+    """Delete these messages from the chat; True if Telegram took them all away.
+
+    One deleteMessages call rather than one deleteMessage per message: the chat's flood limit
+    (1 a second, bursts of 3, bot/outgoing.py) would otherwise hold the next reply for seconds.
+    A failure (a message too old, Telegram down) is logged and returned, never raised: what the
+    reporter sent is stored by then, and tidying the chat must not undo that."""
+    ids = list(dict.fromkeys(message_ids))
+    try:
+        for start in range(0, len(ids), DELETE_BATCH):
+            await bot.delete_messages(chat_id=chat_id, message_ids=ids[start : start + DELETE_BATCH])
+    except Exception as error:  # noqa: BLE001 - see above
+        log.warning("messages not deleted", extra={"error": type(error).__name__})
+        return False
+    return True

@@ -1,4 +1,5 @@
-"""What the bot remembers about a reporter between reports: language and last city.
+"""What the bot remembers about a reporter between reports: language, last city, and whether
+to keep a report's summary on the phone (/settings).
 
 Keyed by the pseudonym only; /forget deletes it, and it expires when unused.
 """
@@ -11,7 +12,12 @@ from typing import Protocol
 from redis.asyncio import Redis
 
 PREFS_TTL_SECONDS = 90 * 24 * 3600
-FIELDS = ("lang", "last_city")
+FIELDS = ("lang", "last_city", "summary")
+KEEP_SUMMARY = "keep"  # the value of "summary" that keeps it; anything else clears the chat
+
+
+def keeps_summary(prefs: dict[str, str]) -> bool:
+    return prefs.get("summary") == KEEP_SUMMARY
 
 
 class Preferences(Protocol):

@@ -7,19 +7,20 @@ writes a hash of the ids' pseudonyms, so a Redis dump names nobody.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import AsyncGenerator, Callable
+import time
+from collections.abc import AsyncGenerator, Callable, Mapping
 from contextlib import asynccontextmanager
 from datetime import timedelta
-from typing import Literal
+from typing import Any, Literal
 
-from aiogram.fsm.storage.base import BaseStorage, KeyBuilder, StorageKey
+from aiogram.fsm.storage.base import BaseStorage, KeyBuilder, StateType, StorageKey
 from aiogram.fsm.storage.memory import MemoryStorage
 from aiogram.fsm.storage.redis import RedisEventIsolation, RedisStorage
 from redis.asyncio import Redis
 from redis.exceptions import LockNotOwnedError
 
-# An abandoned report (and the free text in it) leaves Redis after a day.
-CONVERSATION_TTL = timedelta(hours=24)
+# An abandoned report (and the free text in it) is dropped within the hour (/privacy says so).
+CONVERSATION_TTL = timedelta(hours=1)
 
 
 class PseudonymousKeyBuilder(KeyBuilder):
@@ -35,12 +36,57 @@ class PseudonymousKeyBuilder(KeyBuilder):
         return f"{self.prefix}:{key.bot_id}:{digest}:{part or ''}"
 
 
+class ExpiringMemoryStorage(MemoryStorage):
+    """MemoryStorage whose conversations end `ttl` after their last change, as Redis's do: an
+    abandoned draft (free text included) is not kept in the process for longer than /privacy says."""
+
+    def __init__(self, ttl: timedelta = CONVERSATION_TTL, clock: Callable[[], float] = time.monotonic) -> None:
+        super().__init__()
+        self.ttl = ttl.total_seconds()
+        self.clock = clock
+        self._changed: dict[StorageKey, float] = {}  # oldest change first: each change moves its key last
+
+    def _expire(self) -> None:
+        now = self.clock()
+        while self._changed:
+            key, at = next(iter(self._changed.items()))
+            if at + self.ttl > now:
+                return
+            del self._changed[key]
+            self.storage.pop(key, None)
+
+    def _change(self, key: StorageKey) -> None:
+        self._expire()
+        self._changed.pop(key, None)
+        self._changed[key] = self.clock()
+
+    async def set_state(self, key: StorageKey, state: StateType = None) -> None:
+        self._change(key)
+        await super().set_state(key, state)
+
+    async def set_data(self, key: StorageKey, data: Mapping[str, Any]) -> None:
+        self._change(key)
+        await super().set_data(key, data)
+
+    async def get_state(self, key: StorageKey) -> str | None:
+        self._expire()
+        return await super().get_state(key)
+
+    async def get_data(self, key: StorageKey) -> dict[str, Any]:
+        self._expire()
+        return await super().get_data(key)
+
+    async def get_value(self, storage_key: StorageKey, dict_key: str, default: Any | None = None) -> Any | None:
+        self._expire()
+        return await super().get_value(storage_key, dict_key, default)
+
+
 def conversation_storage(
     redis: Redis | None, pseudonymize: Callable[[int], str], prefix: str = "svodka:bot"
 ) -> BaseStorage:
     """Memory for one process; Redis, with hashed keys and a TTL, when workers share state."""
     if redis is None:
-        return MemoryStorage()
+        return ExpiringMemoryStorage()
     return RedisStorage(
         redis,
         key_builder=PseudonymousKeyBuilder(pseudonymize, prefix=f"{prefix}:fsm"),

@@ -164,18 +164,28 @@ def summary_panel(
     draft: dict[str, Any], place: str, when: str, warning: str | None = None
 ) -> tuple[str, Keyboard]:
     tag = draft["tag"]
+    lines = [_("Please check your report:"), "", *_facts(draft, place, when)]
+    lines.append(_("Description: {text}").format(text=draft.get("description") or "—"))
+    lines += ["", _("Nothing is sent until you press Confirm.")]
+    return _with_warning("\n".join(lines), warning), _fixed(f"summary:{draft['kind']}", tag, _summary_rows(draft["kind"]))
+
+
+def _facts(draft: dict[str, Any], place: str, when: str) -> list[str]:
     lines = [
-        _("Please check your report:"),
-        "",
         _("What: {kind}").format(kind=kind_name(draft["kind"])),
         _("Where: {place}").format(place=place),
         _("When: {when}").format(when=when),
     ]
     if draft["kind"] == "detention":
         lines.append(_("Detained: {count}").format(count=draft["detained"]))
-    lines.append(_("Description: {text}").format(text=draft.get("description") or "—"))
-    lines += ["", _("Nothing is sent until you press Confirm.")]
-    return _with_warning("\n".join(lines), warning), _fixed(f"summary:{draft['kind']}", tag, _summary_rows(draft["kind"]))
+    return lines
+
+
+def kept_summary(draft: dict[str, Any], place: str, when: str, receipt: str) -> str:
+    """What stays on the phone of a reporter who chose to keep summaries: the facts, never the
+    description (it is not quoted back once sent)."""
+    description = _("Description: sent, not shown here") if draft.get("description") else _("Description: {text}").format(text="—")
+    return "\n".join([receipt, "", *_facts(draft, place, when), description])
 
 
 def _summary_rows(kind: str) -> Callable[[str], list[Row]]:

@@ -12,10 +12,11 @@ from aiogram.utils.i18n import I18n
 from aiogram.utils.i18n import gettext as _
 
 from bot.callbacks import Language
+from bot.conversation import clear_away
 from bot.i18n import LANGUAGES
 from bot.middlewares import Tap
-from bot.panel import show, show_instead
-from bot.prefs import Preferences
+from bot.panel import show_instead
+from bot.prefs import Preferences, keeps_summary
 from bot.routing import Handlers
 
 router = Handlers("basics")
@@ -42,34 +43,40 @@ _says(
         "/checkpoints — active checkpoints near you, to confirm or clear\n"
         "/privacy — what is kept about you, and what is not\n"
         "/forget — erase your personal data\n"
+        "/settings — keep or delete a report's summary in this chat\n"
         "/lang — Русский / English\n"
         "/cancel — stop what you are doing"
     ),
 )
-# /privacy must say exactly what is kept (docs/ARCHITECTURE.md, "Personal data"); change both together.
+# /privacy must say exactly what docs/THREAT_MODEL.md grants ("What the bot tells reporters",
+# held by tests/bot/test_privacy_words.py); change both together.
 _says(
     Command("privacy"),
     lambda: _(
-        "What svodka keeps:\n"
-        "• Not your Telegram id, username, name or phone number. You are known only by a code "
-        "computed from your id with a server secret, which cannot be turned back into your id. "
-        "Your reports carry that code, so a flood from one person can be stopped.\n"
-        "• For each report: what happened, the city, the time, the number of people, and the "
-        "location rounded to about 1 km.\n"
+        "What svodka keeps about you:\n"
+        "• Not your Telegram id, username, name or phone number. Your id is replaced by a code. "
+        "Someone who seizes the server together with its keys could work the code back to your id.\n"
+        "• Your reports do not carry that code but a random number, and only a record kept next to "
+        "your key says the number is yours. That is enough to stop a flood from one person.\n"
+        "• For each report: what happened, the city, the time to the minute, the number of people, "
+        "and the place rounded to about 1 km. These are published as counts.\n"
         "• Your description and exact location, if you send them, encrypted with a key of your own. "
-        "They are never published.\n"
-        "• While you fill in a report, your answers are kept for at most 24 hours, and deleted "
-        "when you confirm or cancel.\n"
-        "• Your language and the last city you reported, to save you typing, for 90 days.\n\n"
-        "Published figures are counts by day, region and city only.\n"
-        "/forget destroys your key: your descriptions and exact locations become unreadable for good, "
-        "while the anonymous counts stay."
+        "They are never published; moderators read them to check reports.\n"
+        "• While you fill in a report, your answers are kept for at most an hour, and deleted when "
+        "you confirm or cancel. The bot then also deletes your answers and the report from this "
+        "chat, unless you chose to keep them with /settings.\n"
+        "• Your language, the last city you reported and your /settings, to save you typing, for 90 days.\n"
+        "\n"
+        "Telegram itself sees your messages to this bot.\n"
+        "/forget deletes your key and that record: your descriptions and exact locations can no "
+        "longer be read, and nothing svodka keeps ties your reports to you any more; the anonymous "
+        "counts stay. Old copies in the server's backups last until those backups are deleted."
     ),
 )
 
 
 @router.message(Command("cancel"))
-async def cancel(message: Message, state: FSMContext, bot: Bot) -> None:
+async def cancel(message: Message, state: FSMContext, bot: Bot, saved_prefs: dict[str, str] | None = None) -> None:
     data = await state.get_data()
     if await state.get_state() is None:
         await message.answer(_("Nothing to cancel. Send /report to start a report."))
@@ -77,7 +84,8 @@ async def cancel(message: Message, state: FSMContext, bot: Bot) -> None:
     await state.clear()
     text = _("Cancelled. Nothing was sent.")
     if data.get("panel") is not None:
-        await show(bot, message.chat.id, data["panel"], text)
+        own = {**data, "own": [*data.get("own", ()), message.message_id]}  # /cancel itself goes too
+        await clear_away(bot, message.chat.id, own, text, wipe=not keeps_summary(saved_prefs or {}))
     else:
         await message.answer(text)
 

@@ -16,7 +16,7 @@ from aiogram.utils.i18n import gettext as _
 from bot.callbacks import ReportStep
 from bot.conversation import FORGET_FOR_EDIT, ReportConversation, is_report, parse_time, to_new_report
 from bot.middlewares import Tap, is_answer
-from bot.prefs import Preferences
+from bot.prefs import Preferences, keeps_summary
 from bot.routing import Handlers
 from bot.states import ReportForm
 from bot.views import MAX_DESCRIPTION
@@ -42,10 +42,12 @@ async def _conversation(handler, event, data: dict[str, Any]) -> Any:
         gazetteer=data["gazetteer"],
         clock=data["clock"],
         last_city=data.get("saved_prefs", {}).get("last_city"),
+        keep_summary=keeps_summary(data.get("saved_prefs", {})),
         raw_state=data.get("raw_state"),
     )
     conv = data["conv"]
     if isinstance(event, Message) and is_report(conv.raw_state) and is_answer(event):
+        await conv.own(event.message_id)  # every handler below keeps the draft, so this is kept too
         if await conv.written_before_asked(int(event.date.timestamp())):
             await conv.reprompt(_("That was sent before the question below was shown, so it was not used. Please answer this question."))
             return None
@@ -54,6 +56,11 @@ async def _conversation(handler, event, data: dict[str, Any]) -> Any:
 
 def stale_text() -> str:
     return _("This button is from an old message. Send /report to start a new report.")
+
+
+def sent_text() -> str:
+    """What stays on the phone after a report, by default: nothing of the report itself."""
+    return _("✅ Thank you, your report is saved.")
 
 
 def receipt_text(ref: str) -> str:
@@ -122,7 +129,7 @@ async def on_panel(
 
 @router.message(Command("report"))
 async def start(message: Message, conv: ReportConversation) -> None:
-    await conv.start()
+    await conv.start(message.message_id)
 
 
 # -- 1. kind ------------------------------------------------------------------------------
@@ -320,8 +327,13 @@ async def confirm(
     await tap.answer(_("Sent"))
     if draft.get("city"):
         await prefs.update(reporter, last_city=draft["city"])
+    if not conv.keep_summary:
+        # No reference either: with the public checkpoint list it would point to the place.
+        await conv.finish(draft, sent_text(), receipt={"receipt": draft["tag"]})
+        return
     ref = submission.id.hex[:8].upper()
-    await conv.finish(draft, receipt_text(ref), receipt={"receipt": draft["tag"], "ref": ref})
+    text = conv.kept_summary(draft, receipt_text(ref))
+    await conv.finish(draft, text, receipt={"receipt": draft["tag"], "ref": ref})
 
 
 async def _refused(draft: dict[str, Any], error: DomainError, conv: ReportConversation) -> None:
@@ -367,6 +379,6 @@ async def stale(cb: CallbackQuery, callback_data: ReportStep, conv: ReportConver
     """No report open: a second tap on a Confirm that went through gets its receipt again."""
     kept = await conv.draft() if callback_data.act == "confirm" else {}
     if kept.get("receipt") == callback_data.tag:
-        await tap.answer(receipt_text(kept["ref"]), alert=True)
+        await tap.answer(receipt_text(kept["ref"]) if "ref" in kept else sent_text(), alert=True)
     else:
         await tap.answer(stale_text(), alert=True)

@@ -129,7 +129,7 @@ class PollingHarness(Harness):
 
         def replied(calls: list[Any]) -> bool:
             new = calls[seen:]
-            to_chat = any(int(c.params.get("chat_id", 0)) == self.user.id for c in new)
+            to_chat = any(int(c.params.get("chat_id", 0)) == self.user.id and "delete" not in c.method for c in new)
             if callback is None:
                 return to_chat
             # A tap is answered first, then its panel is edited, unless the answer said it all.

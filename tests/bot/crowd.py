@@ -47,8 +47,8 @@ class Crowd:
                 if call.method == "answerCallbackQuery":
                     answered = True
                     shown = shown or bool(call.params.get("show_alert"))
-                else:
-                    shown = True
+                elif call.method not in ("deleteMessage", "deleteMessages"):
+                    shown = True  # a deletion only tidies; the reply is the message that follows it
 
     async def walk(self, user: FakeUser, steps: Sequence[str] = REPORT) -> None:
         for step in steps:

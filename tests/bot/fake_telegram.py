@@ -29,7 +29,7 @@ from aiohttp import web
 BOT_ID = 4242
 TOKEN = f"{BOT_ID}:TEST-token-not-secret"
 BOT_USER = {"id": BOT_ID, "is_bot": True, "first_name": "svodka", "username": "svodka_test_bot"}
-_JSON_FIELDS = {"reply_markup", "chat_id", "message_id", "offset", "limit", "timeout", "show_alert", "allowed_updates"}
+_JSON_FIELDS = {"reply_markup", "chat_id", "message_id", "message_ids", "offset", "limit", "timeout", "show_alert", "allowed_updates"}
 
 
 @dataclass
@@ -97,6 +97,8 @@ class FakeTelegram:
         self.url = ""
         # What each message shows now, (chat, message id) -> (text, keyboard): an edit to the same is refused.
         self.shown: dict[tuple[int, int], tuple[str, Any]] = {}
+        # Messages deleted (the bot's and the users'), (chat, message id): gone for edits and deletes.
+        self.gone: set[tuple[int, int]] = set()
         self.limits = limits
         self._overall = Bucket(limits.per_second, limits.burst) if limits else None
         self._per_chat: dict[int, Bucket] = {}
@@ -145,6 +147,9 @@ class FakeTelegram:
             return _error(Fault(429, f"Too Many Requests: retry after {wait}", {"retry_after": wait}))
         if method == "editMessageText" and self._unchanged(params):
             return _error(Fault(400, NOT_MODIFIED))
+        if method in ("editMessageText", "deleteMessage") and (int(params["chat_id"]), int(params["message_id"])) in self.gone:
+            action = "edit" if method == "editMessageText" else "delete"
+            return _error(Fault(400, f"Bad Request: message to {action} not found"))
         async with self._changed:
             self.calls.append(call)
             if "chat_id" in params:
@@ -190,6 +195,14 @@ class FakeTelegram:
         if method == "sendMessage":
             chat = int(params["chat_id"])
             return self._message(chat, next(self._message_ids[chat]), params)
+        if method in ("deleteMessage", "deleteMessages"):
+            # deleteMessages skips what it cannot find, as Telegram's does.
+            chat = int(params["chat_id"])
+            ids = params["message_ids"] if method == "deleteMessages" else [params["message_id"]]
+            for message_id in ids:
+                self.gone.add((chat, int(message_id)))
+                self.shown.pop((chat, int(message_id)), None)
+            return True
         if method in ("editMessageText", "editMessageReplyMarkup"):
             return {**self._message(int(params["chat_id"]), int(params["message_id"]), params), "edit_date": int(time.time())}
         return True
@@ -253,6 +266,11 @@ class FakeTelegram:
     def last_text(self, chat_id: int) -> str:
         shown = self.to_chat(chat_id)
         return shown[-1].params.get("text", "") if shown else ""
+
+    def deleted(self, chat_id: int) -> list[int]:
+        """Message ids the bot deleted in this chat, in the order asked, one call or many."""
+        calls = self.to_chat(chat_id, "deleteMessage", "deleteMessages")
+        return [int(i) for c in calls for i in (c.params.get("message_ids") or [c.params.get("message_id")])]
 
     def answers(self) -> list[Call]:
         return [c for c in self.calls if c.method == "answerCallbackQuery"]

@@ -94,12 +94,19 @@ async def test_checkpoints_in_the_middle_of_a_report_ends_the_report_visibly(har
 
 async def test_a_double_tapped_confirm_answers_with_the_same_receipt(harness):
     h = harness
-    await h.detention_summary(description=None)
-    confirm, again = h.user.press("Подтвердить"), h.user.press("Подтвердить")
-    await h.send(confirm)
-    receipt = h.tg.last_text(h.user.id)
-    await h.send(again)
-    assert len(h.reports()) == 1
-    [answer] = answers_to(h, again)
-    ref = receipt.split("номер ")[1][:8]
-    assert ref in answer["text"] and "старого" not in answer["text"]
+    for keep in (False, True):
+        if keep:
+            await h.say("/settings")
+            await h.tap("Оставлять сводку")
+        await h.detention_summary(description=None)
+        confirm, again = h.user.press("Подтвердить"), h.user.press("Подтвердить")
+        await h.send(confirm)
+        receipt = h.tg.last_text(h.user.id)
+        await h.send(again)
+        [answer] = answers_to(h, again)
+        assert "старого" not in answer["text"]
+        if keep:  # the reference, as the kept summary shows it
+            assert receipt.split("номер ")[1][:8] in answer["text"]
+        else:  # the neutral line, and nothing more
+            assert answer["text"] == receipt == "✅ Спасибо, отчёт сохранён."
+    assert len(h.reports()) == 2

@@ -46,7 +46,7 @@ async def test_state_expires_when_abandoned(tg, bot, memory_app, keys, shared):
     user = FakeUser(tg, 6_660_002)
     await Harness(tg, one, bot, memory_app, user).say("/report")
     ttls = [await client.ttl(k) async for k in client.scan_iter(f"{prefix}:fsm:*")]
-    assert ttls and all(0 < t <= 24 * 3600 for t in ttls)
+    assert ttls and all(0 < t <= 3600 for t in ttls)  # /privacy: at most an hour
 
 
 async def test_rate_limits_and_redelivery_are_shared(tg, bot, memory_app, keys, shared):

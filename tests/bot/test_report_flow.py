@@ -25,8 +25,8 @@ async def test_detention_in_russian_is_stored_once_confirmed(harness, keys):
     assert report.occurred_at == CLOCK
     assert report.reporter == h.app.reporter_reference(pseudonymizer(keys)(h.user.id))  # not the pseudonym
     assert h.app.personal_fields(report.id) == {"description": "Автозак у метро"}
-    # One message, edited in place through every step.
-    assert len(h.tg.to_chat(h.user.id, "sendMessage")) == 1
+    # One message, edited in place through every step; deleted after Confirm, and a line in its place.
+    assert len(h.tg.to_chat(h.user.id, "sendMessage")) == 2
 
 
 async def test_checkpoint_in_english_from_a_shared_location_at_an_earlier_time(harness):
@@ -142,7 +142,7 @@ async def test_stale_buttons_and_double_taps_never_submit_twice(harness):
     await h.send(confirm)
     await h.send(again)
     assert len(h.reports()) == 1
-    assert "номер" in h.last_answer()["text"]  # the receipt again
+    assert "сохранён" in h.last_answer()["text"]  # the receipt again
 
 
 async def test_a_redelivered_update_is_handled_once(harness):

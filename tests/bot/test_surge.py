@@ -47,7 +47,7 @@ def assert_every_report_landed_once(tg, crowd, memory_app, users):
     reports = [r for r in Harness(tg, None, None, memory_app, users[0]).reports()]
     assert len(reports) == len(users)
     for user in users:
-        assert "номер" in tg.last_text(user.id), tg.last_text(user.id)
+        assert "сохранён" in tg.last_text(user.id), tg.last_text(user.id)
     assert not [c for c in tg.calls if "пошло не так" in str(c.params.get("text", ""))]
     assert set(crowd.answers_per_tap().values()) == {1}  # every tap answered, and once
 

@@ -11,9 +11,8 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validato
 
 from api.deps import Operator
 from api.errors import ERROR_RESPONSES
-from domain.application import NewReport, Submission, Svodka
+from domain.application import Facts, NewReport, Submission
 from domain.errors import DomainError
-from domain.model import check_occurred_at
 
 router = APIRouter(tags=["intake"])
 
@@ -69,11 +68,10 @@ class Receipt(BaseModel):
     local_day: date = Field(description="The local day it is counted under.")
 
 
-def receipt(application: Svodka, new: NewReport, submission: Submission) -> Receipt:
-    place = application.gazetteer.resolve(region=new.region, city=new.city, lat=new.lat, lon=new.lon)
-    local = check_occurred_at(new.occurred_at).astimezone(application.gazetteer.region(place.region).tz())
-    return Receipt(id=submission.id, created=submission.created, region=place.region, city=place.city,
-                   local_time=local, local_day=local.date())
+def receipt(facts: Facts, submission: Submission) -> Receipt:
+    """Built from what the domain understood (`Svodka.understand`), as the console's receipts are."""
+    return Receipt(id=submission.id, created=submission.created, region=facts.place.region, city=facts.place.city,
+                   local_time=facts.local_time, local_day=date.fromisoformat(facts.local_day))
 
 
 IdempotencyKey = Annotated[str, Header(
@@ -96,6 +94,6 @@ async def submit_report(body: ReportIn, call: Operator, key: IdempotencyKey) -> 
         raise
     state.metrics.intake_outcome("created" if submission.created else "retry")
     # Rendered here rather than through response_model: this is the hot path of a surge.
-    answer = receipt(state.config.application, command, submission)
+    answer = receipt(state.config.application.understand(command), submission)
     return Response(answer.model_dump_json(), status_code=201 if submission.created else 200,
                     media_type="application/json")

@@ -100,6 +100,7 @@ class Facts:
     kind: Kind
     place: Place
     occurred_at: datetime
+    local_time: datetime  # occurred_at in the place's own time zone: what a receipt shows
     local_day: str
     detained: int | None
     coarse_lat: float | None
@@ -179,6 +180,11 @@ class Svodka(Application[UUID]):
                 outcomes[i] = error
         return outcomes  # type: ignore[return-value]
 
+    def understand(self, new: NewReport, now: datetime | None = None) -> Facts:
+        """What `submit` would store for `new`, by the same rules, storing nothing: a dry run,
+        and the receipt every front door (API, console form, CSV import) shows."""
+        return self._facts(new, now)
+
     def _build(self, rid: UUID, new: NewReport, facts: Facts) -> Report:
         reporter = self._reference(new.reporter, create=True)
         subject = reporter or f"report:{rid}"
@@ -213,11 +219,13 @@ class Svodka(Application[UUID]):
             personal["description"] = description
         if new.lat is not None and new.lon is not None:
             personal["lat"], personal["lon"] = float(new.lat), float(new.lon)
+        local_time = occurred_at.astimezone(self.gazetteer.region(place.region).tz())
         return Facts(
             kind=kind,
             place=place,
             occurred_at=occurred_at,
-            local_day=self.gazetteer.local_date(occurred_at, place.region).isoformat(),
+            local_time=local_time,
+            local_day=local_time.date().isoformat(),
             detained=detained,
             coarse_lat=coarse_lat,
             coarse_lon=coarse_lon,

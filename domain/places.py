@@ -9,12 +9,12 @@ import math
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timezone
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from domain.errors import UnknownPlace
+from domain.errors import InvalidReport, UnknownPlace
 
 DATA_FILE = Path(__file__).with_name("gazetteer.json")
 EARTH_RADIUS_KM = 6371.0088
@@ -181,6 +181,19 @@ class Gazetteer:
         if instant.tzinfo is None or instant.utcoffset() is None:
             raise ValueError("instant must be timezone-aware")
         return instant.astimezone(self.region(region_code).tz()).date()
+
+    def localise(self, local: datetime, region_code: str) -> datetime:
+        """A wall-clock time typed at a place (no offset) as an instant, in the region's zone.
+        A time the clocks skipped (a change of zone rules) is refused rather than guessed."""
+        if local.tzinfo is not None:
+            raise ValueError("local must be a wall-clock time, without an offset")
+        tz = self.region(region_code).tz()
+        instant = local.replace(tzinfo=tz)
+        if instant.astimezone(timezone.utc).astimezone(tz).replace(tzinfo=None) != local:
+            raise InvalidReport(
+                f"{local:%Y-%m-%d %H:%M} did not exist in {tz.key}: the clocks skipped it.", field="occurred_at"
+            )
+        return instant
 
     # -- cities ------------------------------------------------------------------
 

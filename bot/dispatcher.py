@@ -44,6 +44,8 @@ class BotPorts:
     seen: SeenUpdates = field(default_factory=MemorySeenUpdates)
     throttle: Throttle = field(default_factory=MemoryThrottle)
     clock: Callable[[], datetime] = utc_now
+    # Where to get help, by language (SVODKA_HELP_TEXT_RU/_EN): under /help and a detention's receipt.
+    help_texts: dict[str, str] = field(default_factory=dict)
     alerts: AlertSubscriptions = field(default_factory=MemoryAlertSubscriptions)
 
 
@@ -64,6 +66,7 @@ def build_dispatcher(
         throttle=ports.throttle,
         nearby_checkpoints=ports.nearby_checkpoints,
         clock=ports.clock,
+        help_texts=ports.help_texts,
         alerts=ports.alerts,
     )
     dp.update.outer_middleware(PrivateChatsOnly(i18n))

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from aiogram.types import TelegramObject, User
-from aiogram.utils.i18n import I18n, I18nMiddleware
+from aiogram.utils.i18n import I18n, I18nMiddleware, get_i18n
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 
@@ -63,3 +63,9 @@ class ReporterLocale(I18nMiddleware):
         data["saved_prefs"] = saved
         lang = saved.get("lang")
         return lang if lang in LANGUAGES else language_of(data.get("event_from_user"))
+
+
+def in_reporters_language(texts: dict[str, str]) -> str:
+    """An operator's text (not in the catalogs) in the reporter's language, else in the other one:
+    an operator may have written only one."""
+    return texts.get(get_i18n().current_locale) or next((text for text in texts.values() if text), "")

@@ -130,6 +130,7 @@ def wire(
     throttle_limit: int = 30,
     clock: Callable[[], datetime] = utc_now,
     alerts: AlertSubscriptions | None = None,
+    help_texts: dict[str, str] | None = None,
 ) -> BotWiring:
     """Memory for one process; Redis (state, prefs, dedupe, rate limits) when workers share."""
     pseudonymize = pseudonymizer(keys)
@@ -153,6 +154,7 @@ def wire(
         throttle=throttle,
         clock=clock,
         alerts=alerts or MemoryAlertSubscriptions(),
+        help_texts=help_texts or {},
     )
     storage = conversation_storage(redis, pseudonymize, prefix)
     return BotWiring(build_dispatcher(ports, storage, isolation))
@@ -198,7 +200,7 @@ async def bot(svc: Services) -> None:
     redis = bot_redis(settings.redis_url, settings.bot_redis_connections) if settings.redis_url else None
     checkpoints = ReadModelCheckpoints(svc.db, settings.checkpoint_ttl_minutes)
     subscriptions = SealedSubscriptions(svc.app, svc.db)
-    wiring = wire(svc.app, svc.keys, checkpoints, redis, alerts=subscriptions)
+    wiring = wire(svc.app, svc.keys, checkpoints, redis, alerts=subscriptions, help_texts=settings.help_texts)
     telegram = make_bot(settings.telegram_bot_token.get_secret_value(), settings.telegram_api_url)
     # Alerts share this process's client, so its flood control puts reporters' replies first.
     alerts = AlertSender(telegram, svc.app.vault, svc.app.gazetteer, load_i18n())

@@ -19,6 +19,10 @@ DEFAULT_DATA_DIR = Path.home() / ".local" / "share" / "svodka"
 DEFAULT_TELEGRAM_API = "https://api.telegram.org"
 
 
+# Shown under the bot's own words, in one Telegram message (at most 4096 characters).
+HELP_TEXT_LIMIT = 2000
+
+
 def _env(name: str) -> AliasChoices:
     return AliasChoices(name, name.lower())
 
@@ -84,6 +88,19 @@ class Settings(BaseSettings):
     partner_retry_seconds: float = Field(10, gt=0, validation_alias=_env("SVODKA_PARTNER_RETRY_SECONDS"))
     partner_give_up_hours: float = Field(24, gt=0, validation_alias=_env("SVODKA_PARTNER_GIVE_UP_HOURS"))
     figures_debounce_seconds: float = Field(60, ge=0, validation_alias=_env("SVODKA_FIGURES_DEBOUNCE_SECONDS"))
+    # Where reporters get help (the operator's hotline, legal aid, safety advice): svodka names no one.
+    help_text_ru: str = Field("", max_length=HELP_TEXT_LIMIT, validation_alias=_env("SVODKA_HELP_TEXT_RU"))
+    help_text_en: str = Field("", max_length=HELP_TEXT_LIMIT, validation_alias=_env("SVODKA_HELP_TEXT_EN"))
+
+    @field_validator("help_text_ru", "help_text_en")
+    @classmethod
+    def _lines(cls, value: str) -> str:
+        """A literal \\n is a line break: an environment file holds one line per variable."""
+        return value.replace("\\n", "\n").strip()
+
+    @property
+    def help_texts(self) -> dict[str, str]:
+        return {"ru": self.help_text_ru, "en": self.help_text_en}
 
     @field_validator("bulletin_times")
     @classmethod

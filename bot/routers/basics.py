@@ -13,7 +13,7 @@ from aiogram.utils.i18n import gettext as _
 
 from bot.callbacks import Language
 from bot.conversation import clear_away
-from bot.i18n import LANGUAGES
+from bot.i18n import LANGUAGES, in_reporters_language
 from bot.middlewares import Tap
 from bot.panel import show_instead
 from bot.prefs import Preferences, keeps_summary
@@ -36,9 +36,10 @@ _says(
         "Send /report to report one in under a minute; /help lists everything else."
     ),
 )
-_says(
-    Command("help"),
-    lambda: _(
+
+
+def commands_text() -> str:
+    return _(
         "/report — report a detention or a checkpoint\n"
         "/checkpoints — active checkpoints near you, to confirm or clear\n"
         "/privacy — what is kept about you, and what is not\n"
@@ -46,8 +47,16 @@ _says(
         "/settings — keep or delete a report's summary in this chat\n"
         "/lang — Русский / English\n"
         "/cancel — stop what you are doing"
-    ),
-)
+    )
+
+
+@router.message(Command("help"))
+async def help_(message: Message, help_texts: dict[str, str] | None = None) -> None:
+    """The commands, then where to get help, if the operator said (svodka itself names no one)."""
+    where = in_reporters_language(help_texts or {})
+    await message.answer(f"{commands_text()}\n\n{where}" if where else commands_text())
+
+
 # /privacy must say exactly what docs/THREAT_MODEL.md grants ("What the bot tells reporters",
 # held by tests/bot/test_privacy_words.py); change both together.
 _says(

@@ -15,6 +15,7 @@ from aiogram.utils.i18n import gettext as _
 
 from bot.callbacks import ReportStep
 from bot.conversation import FORGET_FOR_EDIT, ReportConversation, is_report, parse_time, to_new_report
+from bot.i18n import in_reporters_language
 from bot.middlewares import Tap, is_answer
 from bot.prefs import Preferences, keeps_summary
 from bot.routing import Handlers
@@ -102,6 +103,7 @@ async def on_panel(
     svodka: Svodka,
     prefs: Preferences,
     tap: Tap,
+    help_texts: dict[str, str] | None = None,
 ) -> None:
     """A report panel button: check the draft's tag, answer the tap, apply the answer, ask the
     next question. Cancel and Confirm are looked up here too, so a tap's payload is parsed once.
@@ -114,7 +116,7 @@ async def on_panel(
         await conv.finish(draft, _("Report cancelled. Nothing was sent."))
         return
     if callback_data.act == "confirm" and raw_state == ReportForm.summary.state:
-        await confirm(tap, draft, conv, reporter, svodka, prefs)
+        await confirm(tap, draft, conv, reporter, svodka, prefs, help_texts or {})
         return
     apply = PANEL.get((callback_data.act, raw_state))
     if apply is None or apply(draft, callback_data.val, conv) is False:
@@ -303,6 +305,7 @@ async def confirm(
     reporter: str,
     svodka: Svodka,
     prefs: Preferences,
+    help_texts: dict[str, str],
 ) -> None:
     try:
         # The domain is synchronous; a slow database must not freeze every other reporter.
@@ -327,13 +330,19 @@ async def confirm(
     await tap.answer(_("Sent"))
     if draft.get("city"):
         await prefs.update(reporter, last_city=draft["city"])
+    where = in_reporters_language(help_texts) if draft["kind"] == "detention" else ""
     if not conv.keep_summary:
         # No reference either: with the public checkpoint list it would point to the place.
-        await conv.finish(draft, sent_text(), receipt={"receipt": draft["tag"]})
+        await conv.finish(draft, with_help(sent_text(), where), receipt={"receipt": draft["tag"]})
         return
     ref = submission.id.hex[:8].upper()
     text = conv.kept_summary(draft, receipt_text(ref))
-    await conv.finish(draft, text, receipt={"receipt": draft["tag"], "ref": ref})
+    await conv.finish(draft, with_help(text, where), receipt={"receipt": draft["tag"], "ref": ref})
+
+
+def with_help(text: str, where: str) -> str:
+    """Right after a detention report, where to get help (SVODKA_HELP_TEXT_RU/_EN), if set."""
+    return f"{text}\n\n{where}" if where else text
 
 
 async def _refused(draft: dict[str, Any], error: DomainError, conv: ReportConversation) -> None:

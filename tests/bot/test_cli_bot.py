@@ -63,6 +63,7 @@ def _env(db, tmp_path, api_url: str) -> dict[str, str]:
 
 async def test_svodka_bot_answers_through_the_configured_api_and_never_logs_the_token(tg, db, tmp_path):
     env = _env(db, tmp_path, tg.url)
+    env["SVODKA_HELP_TEXT_RU"] = r"Горячая линия: 8-800\nАдвокат рядом"
     proc = await asyncio.create_subprocess_exec(
         sys.executable, "-m", "infra", "bot", env=env, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT
     )
@@ -71,6 +72,9 @@ async def test_svodka_bot_answers_through_the_configured_api_and_never_logs_the_
         await tg.push(user.text("/start"))
         await tg.wait_for(lambda calls: any(c.method == "sendMessage" for c in calls), timeout=60)
         assert "Здравствуйте" in tg.last_text(user.id)
+        await tg.push(user.text("/help"))
+        await tg.wait_for(lambda calls: len([c for c in calls if c.method == "sendMessage"]) == 2, timeout=60)
+        assert tg.last_text(user.id).endswith("Горячая линия: 8-800\nАдвокат рядом")  # from the environment
         assert any(c.method == "deleteWebhook" for c in tg.calls)  # polling, since no WEBHOOK_URL
     finally:
         proc.send_signal(signal.SIGINT)

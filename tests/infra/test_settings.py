@@ -76,3 +76,17 @@ def test_trusted_proxies_are_addresses_or_networks_and_a_bad_one_is_named():
     assert load_settings().trusted_networks == ()
     with pytest.raises(ValueError, match="SVODKA_TRUSTED_PROXIES: 'proxy.local'"):
         load_settings(trusted_proxies="proxy.local")
+
+
+def test_help_texts_are_empty_by_default_and_read_per_language(monkeypatch):
+    monkeypatch.delenv("SVODKA_HELP_TEXT_RU", raising=False)
+    monkeypatch.delenv("SVODKA_HELP_TEXT_EN", raising=False)
+    assert Settings().help_texts == {"ru": "", "en": ""}
+    monkeypatch.setenv("SVODKA_HELP_TEXT_RU", r"Горячая линия: +7 000 000-00-00\nАдвокат: @lawyer_example")
+    monkeypatch.setenv("SVODKA_HELP_TEXT_EN", "Hotline: +7 000 000-00-00")
+    texts = Settings().help_texts
+    assert texts["ru"] == "Горячая линия: +7 000 000-00-00\nАдвокат: @lawyer_example"  # \n: a line break
+    assert texts["en"] == "Hotline: +7 000 000-00-00"
+    monkeypatch.setenv("SVODKA_HELP_TEXT_EN", "x" * 2001)  # past what one Telegram message holds with ours
+    with pytest.raises(ValidationError, match="SVODKA_HELP_TEXT_EN"):
+        Settings()

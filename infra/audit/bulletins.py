@@ -8,9 +8,10 @@ not recomputed: the auditor's fold does not follow them.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
-from infra.audit.fold import Fold
+from infra.audit.fold import Figures
 
 ZERO = (0, 0, 0)  # verified, unverified, reports
 
@@ -19,13 +20,16 @@ class BulletinDiverged(ValueError):
     """A bulletin's figure that the log does not give; the message says which."""
 
 
-def check_bulletin(fold: Fold, position: int, facts: dict[str, Any], previous: dict[str, Any] | None) -> None:
+def check_bulletin(
+    day_figures: Callable[[int, str], Figures], position: int, facts: dict[str, Any], previous: dict[str, Any] | None
+) -> None:
+    """`day_figures(as_of, day)`: the fold's detention groups of that day at that position."""
     as_of, figures = facts["as_of_position"], facts["figures"]
     if not 0 <= as_of < position:
         raise BulletinDiverged(f"the bulletin claims figures as of {as_of}, not before itself")
     day = figures["day"]
     total, cities = list(ZERO), {}
-    for key, counts in fold.figures("detention", upto=as_of).items():
+    for key, counts in day_figures(as_of, day).items():
         if key and key[0] == day:
             total = [a + b for a, b in zip(total, counts, strict=True)]
             if key[2]:

@@ -60,10 +60,13 @@ def run_verify(path: Path, key: str | None, against: str | None, heads: Path | N
             extra.append(_get(against, "/v1/audit/head"))
         if heads is not None:
             extra.extend(archived_heads(heads))
-        result = verify_file(path, key=pinned, extra_heads=extra)
+        # The server's figures are read first, so the streaming fold keeps their position as it passes.
+        served_figures = server_figures(against) if against else {}
+        result = verify_file(path, key=pinned, extra_heads=extra,
+                             keep=[stats["as_of"]["position"] for stats in served_figures.values()])
         report(result)
         if against:
-            compare_with_server(result, against)
+            compare_with_server(result, against, served_figures)
     except Diverged as diverged:
         return _fail(f"DIVERGED at {diverged}")
     except Unavailable as error:
@@ -100,14 +103,21 @@ class Unavailable(Exception):
     pass
 
 
-def compare_with_server(result: Verified, url: str) -> None:
-    """The server's current figures; if it has moved past the export, its figures as of the export's end."""
-    query = "/v1/stats?group_by=day,region,city&kind="
+STATS = "/v1/stats?group_by=day,region,city&kind="
+
+
+def server_figures(url: str) -> dict[str, dict[str, Any]]:
+    """The server's current figures of each kind."""
+    return {kind: _get(url, STATS + kind) for kind in KINDS}
+
+
+def compare_with_server(result: Verified, url: str, served: dict[str, dict[str, Any]]) -> None:
+    """The server's figures read before verifying; if it had moved past the export, its figures as of the export's end."""
     for kind in KINDS:
-        stats, at = _get(url, query + kind), None
+        stats, at = served[kind], None
         if stats["as_of"]["position"] > result.position and result.fold.clock:
-            at = result.fold.clock[-1].isoformat()
-            stats = _get(url, f"{query}{kind}&as_of={quote(at)}")
+            at = result.fold.clock.isoformat()
+            stats = _get(url, f"{STATS}{kind}&as_of={quote(at)}")
         position = stats["as_of"]["position"]
         if position > result.position:
             raise Unavailable(f"the server's {kind} figures are at position {position}, beyond this export "

@@ -10,7 +10,8 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
-from collections.abc import Iterator
+import heapq
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -21,7 +22,7 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from infra.audit.bulletins import BulletinDiverged, check_bulletin
-from infra.audit.fold import Fold
+from infra.audit.fold import Fold, NotKept
 
 GENESIS = hashlib.sha256(b"svodka audit chain genesis v1").digest()
 FACTS_GENESIS = hashlib.sha256(b"svodka audit facts genesis v1").digest()
@@ -96,10 +97,21 @@ def read_lines(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
                 raise Diverged(-1, f"line {number} is not JSON") from None
 
 
-def verify_file(path: Path, *, key: bytes | None = None, extra_heads: list[dict[str, Any]] = ()) -> Verified:
-    """Raise Diverged at the first contradiction; `key` pins the server's public key."""
+def verify_file(
+    path: Path, *, key: bytes | None = None, extra_heads: list[dict[str, Any]] = (), keep: Iterable[int] = (),
+    keep_known_at: Iterable[datetime] = (),
+) -> Verified:
+    """Raise Diverged at the first contradiction; `key` pins the server's public key.
+
+    It streams: memory does not grow with the events (docs/AUDIT.md, "Memory"). `keep` and
+    `keep_known_at` ask the fold to keep the figures at those positions and instants too.
+    """
     lines = read_lines(path)
-    check = _Check(_header(lines, key), key is not None, extra_heads)
+    check = _Check(_header(lines, key), key is not None, extra_heads, path)
+    for position in keep:
+        check.result.fold.keep(position)
+    for at in keep_known_at:
+        check.result.fold.keep_known_at(at)
     for number, line in lines:
         if check.ended:
             raise Diverged(check.last, f"line {number} comes after the end line")
@@ -112,34 +124,42 @@ def verify_file(path: Path, *, key: bytes | None = None, extra_heads: list[dict[
 
 
 class _Check:
-    """The state of one pass over the file: both chains, heads still to meet, and the fold."""
+    """The state of one pass over the file: both chains, the next heads to meet, and the fold."""
 
-    def __init__(self, header: dict[str, Any], pinned: bool, extra_heads: list[dict[str, Any]]) -> None:
+    def __init__(self, header: dict[str, Any], pinned: bool, extra_heads: list[dict[str, Any]], path: Path) -> None:
         self.header = header
         self.result = Verified(key_pinned=pinned, key_fingerprint=header["fingerprint"])
         self.key = Ed25519PublicKey.from_public_bytes(base64.b64decode(header["public_key"]))
-        self.pending: dict[int, list[dict[str, Any]]] = {}  # heads not yet met by an event
-        self.signed: set[int] = set()  # positions the file's own heads cover
         self.figures: list[dict[str, Any]] = []
         self.chain, self.facts_chain, self.last, self.ended = GENESIS, FACTS_GENESIS, 0, False
+        self.section = "head"  # the file's order: header, heads, figures, events, end
         self.last_bulletin: dict[str, Any] | None = None  # the previous bulletin's figures
+        extra = []
         for head in extra_heads:
             check_signature(self.key, head)
             if head["position"] > header["position"]:
                 self.result.unchecked.append(head)  # newer than the export: nothing here to compare it with
             else:
-                self.pending.setdefault(head["position"], []).append(head)
+                extra.append((head["position"], False, head))
+        self.result.heads = _check_file_heads(path, self.key)
+        # Both lists rise by position, so each head is met as the events pass it, without holding them all.
+        self.heads = heapq.merge(sorted(extra, key=lambda h: h[0]), _file_heads(path), key=lambda h: h[0])
+        self.next_head = next(self.heads, None)
+        self.signed_end = False  # a head of the file's own at the last event so far
+        for position, day in _bulletins(path):
+            self.result.fold.keep_day(position, day)
 
     def line(self, number: int, line: dict[str, Any]) -> None:
         kind = line["type"]
+        if kind in ("head", "figures") and _SECTIONS.index(kind) < _SECTIONS.index(self.section):
+            raise Diverged(self.last, f"line {number}: a {kind} line after the {self.section} lines (docs/AUDIT.md)")
         if kind == "head":
-            check_signature(self.key, line)
-            self.pending.setdefault(line["position"], []).append(line)
-            self.signed.add(line["position"])
-            self.result.heads += 1
+            pass  # met by position as the events pass (self.heads); its signature is checked already
         elif kind == "figures":
-            self.figures.append(line)
+            self.section = "figures"
+            self._figures(line)
         elif kind == "event":
+            self.section = "event"
             self.event(number, line)
         elif kind == "end":
             if line["events"] != self.result.events or line["position"] != self.header["position"]:
@@ -148,41 +168,107 @@ class _Check:
         else:
             raise Diverged(self.last, f"line {number} has an unknown type {kind!r}")
 
+    def _figures(self, line: dict[str, Any]) -> None:
+        """Figures are compared at the end; the fold keeps what they need as it passes."""
+        if line.get("at"):
+            self.result.fold.keep_known_at(datetime.fromisoformat(line["at"]))
+        self.result.fold.keep(line["as_of"]["position"])
+        self.figures.append(line)
+
     def event(self, number: int, line: dict[str, Any]) -> None:
         position = line["position"]
         if position <= self.last:
             raise Diverged(position, f"line {number} is out of order (after position {self.last})")
         self.chain, self.facts_chain = _event(line, self.chain, self.facts_chain, self.last)
-        for head in self.pending.pop(position, []):
-            if bytes.fromhex(head["hash"]) != self.chain or bytes.fromhex(head["facts_hash"]) != self.facts_chain:
-                raise Diverged(position, "the recomputed chain contradicts the head signed at this position")
+        self._meet_heads(position)
         self.result.fold.apply(position, line["originator_id"], line["facts"])
         if line["facts"]["type"] == "Bulletin.Published":
             self._bulletin(position, line["facts"])
         self.result.events += 1
         self.last = position
 
+    def _meet_heads(self, position: int | None) -> None:
+        """Heads before `position` (None: the end) name an event the file lacks; heads at it must agree."""
+        self.signed_end = False
+        while self.next_head is not None and (position is None or self.next_head[0] <= position):
+            at, own, head = self.next_head
+            if at != position:
+                raise Diverged(at, "a head was signed here but the file has no event there")
+            if bytes.fromhex(head["hash"]) != self.chain or bytes.fromhex(head["facts_hash"]) != self.facts_chain:
+                raise Diverged(position, "the recomputed chain contradicts the head signed at this position")
+            self.signed_end = self.signed_end or own
+            self.next_head = next(self.heads, None)
+
     def _bulletin(self, position: int, facts: dict[str, Any]) -> None:
         """A bulletin's figures against the fold as of its position (infra/audit/bulletins.py)."""
         try:
-            check_bulletin(self.result.fold, position, facts, self.last_bulletin)
+            check_bulletin(self.result.fold.day_figures, position, facts, self.last_bulletin)
         except BulletinDiverged as error:
             raise Diverged(position, f"bulletin for {facts['slot']}: {error}") from None
+        except NotKept:
+            raise Diverged(position, "the bulletin was not found on the first reading (was the file changed meanwhile?)") from None
         self.last_bulletin = facts["figures"]
         self.result.bulletins += 1
 
     def finish(self) -> Verified:
         if not self.ended:
             raise Diverged(self.last, "the file ends early: no end line")
-        if self.pending:
-            raise Diverged(min(self.pending), "a head was signed here but the file has no event there")
-        if self.last not in self.signed or self.header["position"] != self.last:
+        signed_end = self.signed_end
+        self._meet_heads(None)
+        if not signed_end or self.header["position"] != self.last:
             raise Diverged(self.last, "no signed head covers the end of the file")
+        self.result.fold.end()
         self.result.position = self.last
         for line in self.figures:
             compare_figures(self.result.fold, line)
             self.result.figures += 1
         return self.result
+
+
+_SECTIONS = ("head", "figures", "event")
+
+
+def _file_heads(path: Path) -> Iterator[tuple[int, bool, dict[str, Any]]]:
+    """The file's heads, read again from its top: they follow the header, oldest first."""
+    lines = read_lines(path)
+    next(lines, None)
+    for number, line in lines:
+        if not isinstance(line, dict) or line.get("type") != "head":
+            return
+        if not isinstance(line.get("position"), int):
+            raise Diverged(-1, f"line {number} is malformed (a head without a position)")
+        yield line["position"], True, line
+
+
+def _check_file_heads(path: Path, key: Ed25519PublicKey) -> int:
+    """Every head's signature, before any event (a forged head is named first); heads must rise."""
+    count, last = 0, 0
+    for position, _, head in _file_heads(path):
+        try:
+            check_signature(key, head)
+        except (KeyError, TypeError, AttributeError, OverflowError) as error:
+            raise Diverged(position, f"a head is malformed ({type(error).__name__}: {error})") from None
+        if position < last:
+            raise Diverged(position, f"the heads are out of order (after a head at position {last})")
+        count, last = count + 1, position
+    return count
+
+
+def _bulletins(path: Path) -> Iterator[tuple[int, str]]:
+    """Each bulletin's as-of position and day, from a first quick reading, so the fold keeps them.
+
+    Only lines naming a bulletin are parsed; anything odd here is left for the full pass to name.
+    """
+    with path.open("rb") as raw:
+        for text in raw:
+            if b"Bulletin.Published" not in text:
+                continue
+            try:
+                facts = json.loads(text)["facts"]
+                if facts["type"] == "Bulletin.Published":
+                    yield int(facts["as_of_position"]), facts["figures"]["day"]
+            except (ValueError, KeyError, TypeError):
+                continue
 
 
 def _header(lines: Iterator[tuple[int, dict[str, Any]]], key: bytes | None) -> dict[str, Any]:

@@ -57,3 +57,15 @@ def test_a_server_that_moved_on_is_compared_as_of_the_export(db, keys, pg_app, s
     project(db, pg_app)
     assert run_verify(path, None, served.url) == 0, capsys.readouterr()
     assert "detention figures as of" in capsys.readouterr().out
+
+
+def test_a_server_behind_the_export_is_compared_at_its_own_position(db, keys, pg_app, served, tmp_path, capsys):
+    """The fold streams, so it keeps the server's (earlier) position only because it read it first."""
+    from tests.audit.conftest import detention
+
+    pg_app.submit(detention("not projected yet", "Moscow", 7))
+    path = tmp_path / "log.jsonl"
+    asyncio.run(export(db, pg_app, keys, path, figures=False))
+    assert run_verify(path, None, served.url) == 0, capsys.readouterr()
+    out = capsys.readouterr().out
+    assert "events        13" in out and "detention figures at position 12 match" in out

@@ -11,6 +11,7 @@ from fastapi_offline import FastAPIOffline
 from api import audit, checkpoints, errors, export, health, intake, metrics, moderation, regions, review, stats
 from api import bulletins, console, webhooks
 from api.cache import CachedReads
+from api.console.importing import LARGER_BODIES
 from api.context import ApiConfig
 from api.dashboard import router as dashboard
 from api.gate import TokenGate
@@ -72,7 +73,7 @@ def create_app(config: ApiConfig) -> FastAPI:
     console.install(app)
     # Added innermost first: CORS sees every answer, telemetry times everything below it.
     app.add_middleware(TokenGate, api=app, routers=routers)  # before routing reads a body: see api/gate.py
-    app.add_middleware(BodyLimit, limit=config.max_body_bytes)
+    app.add_middleware(BodyLimit, limit=config.max_body_bytes, larger=LARGER_BODIES)
     app.add_middleware(CachedReads, cache=lambda: getattr(getattr(app.state, "api", None), "cache", None))
     app.add_middleware(Telemetry, metrics=metrics_)
     # Public reads are for anyone's dashboard; writes need a token and stay same-origin.

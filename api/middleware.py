@@ -87,20 +87,22 @@ class BodyTooLarge(HTTPException):
 
 
 class BodyLimit:
-    """413 for bodies over `limit` bytes: by Content-Length up front, or counted as they stream."""
+    """413 for bodies over `limit` bytes: by Content-Length up front, or counted as they stream.
+    `larger`: paths that take more (the console's CSV upload), each with its own limit."""
 
-    def __init__(self, app: ASGIApp, limit: int) -> None:
-        self.app, self.limit = app, limit
+    def __init__(self, app: ASGIApp, limit: int, larger: dict[str, int] | None = None) -> None:
+        self.app, self.default, self.larger = app, limit, dict(larger or {})
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        limit = self.larger.get(scope["path"], self.default)
         for name, value in scope["headers"]:
             if name == b"content-length":
-                if not value.isdigit() or int(value) > self.limit:
+                if not value.isdigit() or int(value) > limit:
                     too_large = value.isdigit()
-                    await send_error(send, 413 if too_large else 400, BodyTooLarge(self.limit).detail
+                    await send_error(send, 413 if too_large else 400, BodyTooLarge(limit).detail
                                      if too_large else "Content-Length is not a number.")
                     return
         received = 0
@@ -111,8 +113,8 @@ class BodyLimit:
             message_in = await receive()
             if message_in["type"] == "http.request":
                 received += len(message_in.get("body", b""))
-                if received > self.limit:
-                    raise BodyTooLarge(self.limit)
+                if received > limit:
+                    raise BodyTooLarge(limit)
             return message_in
 
         async def tracked(message_out: Message) -> None:

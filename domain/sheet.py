@@ -120,7 +120,7 @@ def read_sheet(data: bytes, application: Svodka, *, channel: str, now: datetime 
     columns, problem, notes = _columns(header)
     if problem is not None:
         return Sheet(digest, problem=problem, delimiter=delimiter)
-    reader = _RowReader(application, channel, digest, columns, now)
+    reader = RowReader(application, channel, columns, now)
     rows: list[SheetRow] = []
     for number, cells in records:
         if len(rows) >= MAX_ROWS:
@@ -129,7 +129,7 @@ def read_sheet(data: bytes, application: Svodka, *, channel: str, now: datetime 
         if isinstance(cells, Problem):
             rows.append(SheetRow(number, {}, problems=(cells,)))
         elif any(c.strip() for c in cells):
-            rows.append(reader.row(number, cells, len(header)))
+            rows.append(reader.row(number, cells, len(header), row_reference(digest, number)))
     if not rows:
         notes.append("The file has a header but no rows.")
     named = {column: header[i].strip() for column, i in columns.items()}
@@ -197,21 +197,29 @@ def _columns(header: list[str]) -> tuple[dict[str, int], str | None, list[str]]:
     return columns, None, notes
 
 
-class _RowReader:
-    """Turns one record into a SheetRow; caches what many rows share (a city, its suggestions)."""
+class RowReader:
+    """Turns one row (of a sheet, or the console's entry form: a sheet of one row) into a SheetRow;
+    caches what many rows share (a city, its suggestions)."""
 
-    def __init__(self, application: Svodka, channel: str, digest: str, columns: dict[str, int],
-                 now: datetime | None) -> None:
-        self.application, self.channel, self.digest, self.columns = application, channel, digest, columns
+    def __init__(self, application: Svodka, channel: str, columns: dict[str, int] | None = None,
+                 now: datetime | None = None) -> None:
+        self.application, self.channel, self.columns = application, channel, columns or {}
         self.now = now or datetime.now(timezone.utc)
         self._places: dict[tuple[str, str], Place | Problem] = {}
 
-    def row(self, number: int, cells: list[str], width: int) -> SheetRow:
+    def row(self, number: int, cells: list[str], width: int, client_ref: str) -> SheetRow:
         typed = {column: cells[i].strip() if i < len(cells) else "" for column, i in self.columns.items()}
-        problems: list[Problem] = []
+        extra = None
         if len(cells) > width and any(c.strip() for c in cells[width:]):
-            problems.append(Problem(None, f"This row has {len(cells)} cells and the header {width}: "
-                                          "is a comma or semicolon inside a cell not in quotes?"))
+            extra = Problem(None, f"This row has {len(cells)} cells and the header {width}: "
+                                  "is a comma or semicolon inside a cell not in quotes?")
+        return self.read(number, typed, client_ref, extra)
+
+    def read(self, number: int, typed: dict[str, str], client_ref: str, extra: Problem | None = None) -> SheetRow:
+        """`typed`: cells by column (city, region, kind, count, date, time, description), as typed."""
+        typed = {column: typed.get(column, "").strip() for column in HEADERS if column in typed}
+        typed.setdefault("time", "")
+        problems: list[Problem] = [extra] if extra else []
         place = self._place(typed.get("region", ""), typed.get("city", ""))
         if isinstance(place, Problem):
             problems.append(place)
@@ -231,7 +239,7 @@ class _RowReader:
         try:
             instant = when if when.tzinfo else self.application.gazetteer.localise(when, place.region)
             new = NewReport(kind=kind or "detention", channel=self.channel,
-                            client_ref=row_reference(self.digest, number), occurred_at=instant,
+                            client_ref=client_ref, occurred_at=instant,
                             region=place.region, city=place.city, detained=count,
                             description=typed.get("description") or None)
             facts = self.application.understand(new, self.now)

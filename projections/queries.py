@@ -313,3 +313,4 @@ async def abuse_signals(
         limit,
     )
     return [AbuseSignal(r["reporter"], r["hour"], r["submitted"], r["rejected"], r["blocked"]) for r in rows]
+

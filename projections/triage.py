@@ -191,3 +191,11 @@ async def folded_version(conn: asyncpg.Connection, rid: UUID) -> int | None:
     if not await conn.fetchval("SELECT to_regclass($1) IS NOT NULL", f"{LIVE}reports"):
         return None
     return await conn.fetchval(f"SELECT version FROM {LIVE}reports WHERE id = $1", rid)
+
+
+async def sent_on(conn: asyncpg.Connection, channel: str, *, limit: int = 200) -> tuple[list[Row], int]:
+    """The reports sent on `channel` (an operator's "my reports"), newest first, and how many there are."""
+    total = await conn.fetchval(f"SELECT count(*) FROM {LIVE}reports WHERE channel = $1", channel)
+    found = await conn.fetch(f"{SELECT_ROWS} WHERE r.channel = $1 ORDER BY r.submitted_at DESC, r.id LIMIT $2",
+                             channel, limit)
+    return [_row(r) for r in found], total

@@ -1,18 +1,199 @@
-"""The operator's desk (GET /console/desk): entry form, CSV import, "my reports".
-
-A placeholder until the desk is built: it shows that an operator's sign-in works.
-"""
+"""The operator's desk: a form for a phoned-in report, a CSV import with its dry run, and the
+operator's own reports with retract. Every report goes through the intake group commit as
+POST /v1/reports does, under the operator's channel: one domain path, three front doors."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends, Request
-from fastapi.responses import HTMLResponse
+import base64
+import binascii
+import re
+import uuid
+from typing import Any
+from uuid import UUID
 
-from api.console.web import PREFIX, Signed, console_session, render
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import HTMLResponse, Response
+from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import UploadFile
+
+from api.console.decide import folded
+from api.console.desk_words import register_words
+from api.console.importing import IMPORT_PATH, MAX_FILE_BYTES, MAX_IMPORT_BODY, dry_run, import_rows, operator_channel
+from api.console.present import city_name, local_time, place_name
+from api.console.web import PREFIX, Posted, Refused, Signed, console_post, console_session, render, see_other
+from domain.application import Svodka
+from domain.errors import DomainError, ReportNotFound
+from domain.sheet import RowReader, Sheet
+from projections import schema, triage
 
 router = APIRouter(include_in_schema=False)
+DESK = f"{PREFIX}/desk"
+KEY = re.compile(r"^desk-[0-9a-f]{32}$")  # the form's own idempotency key, made when the form is shown
+FIELDS = ("city", "kind", "count", "time", "description")
+MINE_LIMIT = 200
+register_words()
 
 
-@router.get(f"{PREFIX}/desk", response_class=HTMLResponse)
+def _application(request: Request) -> Svodka:
+    return request.app.state.api.config.application
+
+
+def _cities(application: Svodka, lang: str) -> list[dict[str, str]]:
+    """The datalist: every city in the page's language, with its region and time zone as the hint."""
+    gazetteer = application.gazetteer
+    out = []
+    for city in sorted(gazetteer.cities, key=lambda c: -c.population):
+        region = gazetteer.region(city.region)
+        out.append({"name": city.name_ru if lang == "ru" else city.name_en,
+                    "hint": f"{region.name_ru if lang == 'ru' else region.name_en} · {region.timezone}"})
+    return out
+
+
+def _form(request: Request, signed: Signed, *, values: dict[str, str] | None = None, key: str | None = None,
+          problems: dict[str | None, str] | None = None, status: int = 200) -> HTMLResponse:
+    return render(request, "desk.html", signed, status=status, values=values or {"kind": "detention"},
+                  key=key or f"desk-{uuid.uuid4().hex}", problems=problems or {},
+                  cities=_cities(_application(request), signed.lang))
+
+
+@router.get(DESK, response_class=HTMLResponse)
 async def desk(request: Request, signed: Signed = Depends(console_session("operator"))) -> HTMLResponse:
-    return render(request, "desk.html", signed)
+    return _form(request, signed)
+
+
+@router.post(f"{DESK}/reports")
+async def enter(request: Request, posted: Posted = Depends(console_post("operator"))) -> Response:
+    """The form as a sheet of one row, read by the import's rules; stored under the form's key, so a
+    second click (or a resend after a lost answer) is the same report."""
+    signed, application = posted.signed, _application(request)
+    values = {name: posted.get(name) for name in FIELDS}
+    key = posted.get("key")
+    if not KEY.match(key):
+        raise Refused(422, signed.w["dk_stale_form"], signed.lang)
+    channel = operator_channel(signed.name)
+    row = await run_in_threadpool(lambda: RowReader(application, channel).read(0, values, key))
+    if row.report is None:
+        problems = {p.column if p.column in FIELDS else None: p.message for p in row.problems}
+        return _form(request, signed, values=values, key=key, problems=problems, status=422)
+    try:
+        submission = await request.app.state.api.intake.submit(row.report)
+    except DomainError as error:  # this form's key was used for a different report (edited after sending)
+        return _form(request, signed, values=values, problems={None: error.message}, status=409)
+    request.app.state.api.metrics.intake_outcome("created" if submission.created else "retry")
+    return see_other(f"{DESK}/reports/{submission.id}?new={int(submission.created)}")
+
+
+@router.get(f"{DESK}/reports/{{rid}}", response_class=HTMLResponse)
+async def receipt(request: Request, rid: UUID, signed: Signed = Depends(console_session("operator"))) -> Response:
+    """What was understood and stored: place, local time with its offset, local day, id."""
+    application = _application(request)
+    try:
+        report = await run_in_threadpool(application.sent_by, rid, operator_channel(signed.name))
+    except ReportNotFound:
+        raise Refused(404, signed.w["dk_not_found"], signed.lang) from None
+    zone = application.gazetteer.region(report.region).timezone
+    return render(request, "desk_receipt.html", signed, report=report, zone=zone,
+                  created=request.query_params.get("new") != "0",
+                  place=place_name(application.gazetteer, report.region, report.city, signed.lang),
+                  local=local_time(application.gazetteer, report.occurred_at, report.region))
+
+
+# -- bulk import ----------------------------------------------------------------------------------
+
+
+@router.get(IMPORT_PATH, response_class=HTMLResponse)
+async def import_form(request: Request, signed: Signed = Depends(console_session("operator"))) -> HTMLResponse:
+    return render(request, "desk_import.html", signed, sheet=None, done=None, encoded="", problem=None,
+                  max_mb=MAX_FILE_BYTES // (1024 * 1024))
+
+
+async def _large_form(request: Request) -> None:
+    """Parsed before the CSRF check reads it, with room for the file sent back in base64: the
+    default cap of 1 MiB per field would refuse a 10,000-row file. The body limit still holds."""
+    await request.form(max_files=1, max_fields=10, max_part_size=MAX_IMPORT_BODY)
+
+
+@router.post(IMPORT_PATH, response_class=HTMLResponse)
+async def import_file(request: Request, _: None = Depends(_large_form),
+                      posted: Posted = Depends(console_post("operator"))) -> Response:
+    """An uploaded file: its dry run. The dry run's own form (the same bytes, in base64): the import."""
+    signed, state = posted.signed, request.app.state.api
+    upload = posted.form.get("file")
+    page = {"sheet": None, "done": None, "encoded": "", "problem": None, "max_mb": MAX_FILE_BYTES // (1024 * 1024)}
+    if isinstance(upload, UploadFile):
+        data = await upload.read(MAX_FILE_BYTES + 1)
+    else:
+        try:
+            data = base64.b64decode(posted.get("sheet"), validate=True)
+        except (binascii.Error, ValueError):
+            data = b""
+    if len(data) > MAX_FILE_BYTES:
+        return render(request, "desk_import.html", signed, status=413,
+                      **{**page, "problem": signed.w["dk_too_large"].format(mb=page["max_mb"])})
+    if not data:
+        return render(request, "desk_import.html", signed, status=422, **{**page, "problem": signed.w["dk_no_file"]})
+    sheet: Sheet = await dry_run(data, state.config.application, signed.name)
+    page.update(sheet=sheet, rows=_shown(sheet, state.config.application, signed.lang))
+    if sheet.problem is not None:
+        return render(request, "desk_import.html", signed, status=422, **{**page, "problem": sheet.problem})
+    if isinstance(upload, UploadFile) or posted.get("action") != "import":
+        return render(request, "desk_import.html", signed, **{**page, "encoded": base64.b64encode(data).decode()})
+    done = await import_rows(sheet, state.intake, state.metrics)
+    tally = {outcome: sum(1 for d in done if d.outcome == outcome)
+             for outcome in ("stored", "already stored", "refused", "not stored")}
+    outcomes = {d.row.number: d for d in done}
+    return render(request, "desk_import.html", signed, **{**page, "done": tally, "outcomes": outcomes})
+
+
+def _shown(sheet: Sheet, application: Svodka, lang: str) -> list[dict[str, Any]]:
+    """The dry run's table: what each row would store, in the page's language, or what is wrong."""
+    shown = []
+    for row in sheet.rows:
+        item: dict[str, Any] = {"number": row.number, "cells": row.cells, "problems": row.problems}
+        if row.report is not None and row.facts is not None:
+            facts = row.facts
+            item.update(kind=facts.kind.value, detained=facts.detained,
+                        place=place_name(application.gazetteer, facts.place.region, facts.place.city, lang),
+                        local=local_time(application.gazetteer, facts.occurred_at, facts.place.region),
+                        day=facts.local_day, description=row.report.description or "")
+        shown.append(item)
+    return shown
+
+
+# -- my reports -----------------------------------------------------------------------------------
+
+
+@router.get(f"{DESK}/mine", response_class=HTMLResponse)
+async def mine(request: Request, signed: Signed = Depends(console_session("operator"))) -> HTMLResponse:
+    application = _application(request)
+    async with request.app.state.api.read_model.pool.acquire() as conn:
+        sent, total = (await triage.sent_on(conn, operator_channel(signed.name), limit=MINE_LIMIT)
+                       if await schema.exists(conn) else ([], 0))
+    rows = [{"r": r, "place": place_name(application.gazetteer, r.region, r.city, signed.lang),
+             "city": city_name(application.gazetteer, r.city, signed.lang),
+             "local": local_time(application.gazetteer, r.occurred_at, r.region)} for r in sent]
+    return render(request, "desk_mine.html", signed, rows=rows, total=total, limit=MINE_LIMIT,
+                  notice=request.query_params.get("retracted"))
+
+
+@router.post(f"{DESK}/reports/{{rid}}/retract")
+async def retract(request: Request, rid: UUID, posted: Posted = Depends(console_post("operator"))) -> Response:
+    """As POST /v1/reports/{id}/retract: only the operator who sent it, with a reason."""
+    signed, application = posted.signed, _application(request)
+    reason = posted.get("reason")
+    if not reason or len(reason) > 1_000:
+        raise Refused(422, signed.w["dk_reason_needed"], signed.lang)
+    channel = operator_channel(signed.name)
+
+    def run() -> int:
+        application.sent_by(rid, channel)
+        return application.retract(rid, by=channel, reason=reason)
+
+    try:
+        version = await run_in_threadpool(run)
+    except ReportNotFound:
+        raise Refused(404, signed.w["dk_not_found"], signed.lang) from None
+    except DomainError as error:
+        raise Refused(409, error.message, signed.lang) from None
+    await folded(request, rid, version)  # so "my reports" shows it retracted
+    return see_other(f"{DESK}/mine?retracted={rid}")

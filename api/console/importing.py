@@ -18,7 +18,11 @@ from domain.errors import DomainError
 from domain.sheet import Sheet, SheetRow, read_sheet
 
 log = logging.getLogger("svodka.api")
-MAX_FILE_BYTES = 8 * 1024 * 1024  # 20,000 rows of a few hundred characters each
+MAX_FILE_BYTES = 4 * 1024 * 1024  # 20,000 rows of some 200 characters each
+IMPORT_PATH = "/console/desk/import"
+# The upload, then the same file again in base64 (4/3 the size) when the dry run's page imports it.
+MAX_IMPORT_BODY = MAX_FILE_BYTES * 3 // 2
+LARGER_BODIES = {IMPORT_PATH: MAX_IMPORT_BODY}  # for api/middleware.py's BodyLimit
 Outcome = Literal["stored", "already stored", "refused", "not stored"]
 
 

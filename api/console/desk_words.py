@@ -1,0 +1,82 @@
+"""The operator's desk in Russian and English (api/console/desk.py)."""
+
+from __future__ import annotations
+
+from api.console.i18n import register
+
+
+def register_words() -> None:
+    register(
+        ru={
+            "dk_nav_enter": "Новое сообщение", "dk_nav_import": "Импорт CSV", "dk_nav_mine": "Мои сообщения",
+            "dk_enter_help": "Сообщение, принятое по телефону. Время — местное время того места, где это "
+                             "случилось: часовой пояс города указан в подсказке и в квитанции.",
+            "dk_city": "Город", "dk_kind": "Что", "dk_detention": "Задержание", "dk_checkpoint": "Блокпост",
+            "dk_count": "Сколько задержано", "dk_count_help": "для блокпоста оставьте пустым",
+            "dk_time": "Местное время", "dk_description": "Описание (хранится зашифрованным, не публикуется)",
+            "dk_submit": "Сохранить", "dk_fix": "Исправьте отмеченное; ничего не сохранено.",
+            "dk_stale_form": "Форма устарела; откройте её заново.",
+            "dk_not_found": "Такого сообщения от вас нет.",
+            "dk_receipt": "Квитанция", "dk_saved": "Сохранено.", "dk_already": "Уже было получено по этой форме: "
+                                                                               "второй раз не сохранено.",
+            "dk_place": "Место", "dk_local_time": "Местное время", "dk_zone": "Часовой пояс",
+            "dk_local_day": "Местные сутки", "dk_id": "Номер", "dk_status": "Статус", "dk_another": "Ещё сообщение",
+            "dk_import_title": "Импорт таблицы", "dk_import_help": "CSV в UTF-8 (с BOM или без), через запятую или "
+                               "точку с запятой. Первая строка — названия столбцов: город, вид, задержано, время, "
+                               "описание (или city, kind, count, time, description). Время — местное для города. "
+                               "Сначала проверка: ничего не сохраняется, пока вы не нажмёте «Импортировать».",
+            "dk_file": "Файл CSV (до {mb} МБ)", "dk_check": "Проверить", "dk_no_file": "Выберите файл.",
+            "dk_too_large": "Файл больше {mb} МБ; разделите его.",
+            "dk_dry_run": "Проверка: ничего не сохранено", "dk_rows_valid": "Строк к сохранению: {n}",
+            "dk_rows_wrong": "Строк с ошибками: {n} (они не будут сохранены)",
+            "dk_import": "Импортировать {n} строк", "dk_row": "Строка", "dk_what": "Будет сохранено",
+            "dk_wrong": "Что не так", "dk_result": "Результат импорта",
+            "dk_stored": "сохранено", "dk_already_stored": "уже было", "dk_refused": "отклонено",
+            "dk_not_stored": "не сохранено сейчас",
+            "dk_reimport": "Повторный импорт того же файла ничего не сохранит дважды. Исправленный файл — это "
+                           "новый файл: импортируйте в нём только исправленные строки.",
+            "dk_mine_title": "Мои сообщения", "dk_mine_count": "Всего: {n}; показаны последние {limit}.",
+            "dk_mine_empty": "Вы ещё ничего не отправили.", "dk_reason": "Причина",
+            "dk_retract": "Отозвать", "dk_retracted": "Сообщение отозвано; оно больше не считается.",
+            "dk_reason_needed": "Укажите причину (до 1000 знаков).", "dk_submitted": "Отправлено",
+            "dk_status_unreviewed": "не проверено", "dk_status_verified": "подтверждено",
+            "dk_status_rejected": "отклонено", "dk_status_duplicate": "дубликат", "dk_status_retracted": "отозвано",
+            "dk_notes": "Замечания",
+        },
+        en={
+            "dk_nav_enter": "New report", "dk_nav_import": "Import CSV", "dk_nav_mine": "My reports",
+            "dk_enter_help": "A report taken by phone. The time is the local time where it happened: the "
+                             "city's time zone is in the suggestions and on the receipt.",
+            "dk_city": "City", "dk_kind": "What", "dk_detention": "Detention", "dk_checkpoint": "Checkpoint",
+            "dk_count": "People detained", "dk_count_help": "leave empty for a checkpoint",
+            "dk_time": "Local time", "dk_description": "Description (kept encrypted, never published)",
+            "dk_submit": "Save", "dk_fix": "Correct what is marked; nothing was saved.",
+            "dk_stale_form": "This form is stale; open it again.",
+            "dk_not_found": "You sent no such report.",
+            "dk_receipt": "Receipt", "dk_saved": "Saved.", "dk_already": "Already received from this form: "
+                                                                         "not saved a second time.",
+            "dk_place": "Place", "dk_local_time": "Local time", "dk_zone": "Time zone",
+            "dk_local_day": "Local day", "dk_id": "Id", "dk_status": "Status", "dk_another": "Another report",
+            "dk_import_title": "Import a spreadsheet", "dk_import_help": "CSV in UTF-8 (with or without BOM), "
+                               "comma or semicolon separated. The first row names the columns: city, kind, count, "
+                               "time, description (or город, вид, задержано, время, описание). Times are the "
+                               "city's local time. A dry run comes first: nothing is stored until you press Import.",
+            "dk_file": "CSV file (up to {mb} MB)", "dk_check": "Dry run", "dk_no_file": "Choose a file.",
+            "dk_too_large": "The file is larger than {mb} MB; split it.",
+            "dk_dry_run": "Dry run: nothing was stored", "dk_rows_valid": "Rows to store: {n}",
+            "dk_rows_wrong": "Rows with mistakes: {n} (they will not be stored)",
+            "dk_import": "Import {n} rows", "dk_row": "Row", "dk_what": "Would be stored",
+            "dk_wrong": "What is wrong", "dk_result": "Import result",
+            "dk_stored": "stored", "dk_already_stored": "already stored", "dk_refused": "refused",
+            "dk_not_stored": "not stored now",
+            "dk_reimport": "Importing the same file again stores nothing twice. A corrected file is a new file: "
+                           "import only its corrected rows.",
+            "dk_mine_title": "My reports", "dk_mine_count": "{n} in all; the latest {limit} are shown.",
+            "dk_mine_empty": "You have not sent anything yet.", "dk_reason": "Reason",
+            "dk_retract": "Retract", "dk_retracted": "The report was retracted; it no longer counts.",
+            "dk_reason_needed": "Give a reason (up to 1,000 characters).", "dk_submitted": "Sent",
+            "dk_status_unreviewed": "unreviewed", "dk_status_verified": "verified",
+            "dk_status_rejected": "rejected", "dk_status_duplicate": "duplicate", "dk_status_retracted": "retracted",
+            "dk_notes": "Notes",
+        },
+    )

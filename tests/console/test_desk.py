@@ -1,0 +1,111 @@
+"""The operator's desk over real HTTP: the entry form and its receipt, one report per form however
+often it is sent, the CSV import's dry run and import, "my reports" and retract, and refusals."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime, timedelta, timezone
+from uuid import UUID
+
+import httpx
+import pytest
+
+from tests.console.conftest import MODERATOR, OPERATOR, csrf_of, sign_in
+
+DAY = (datetime.now(timezone.utc) - timedelta(days=2)).date()
+
+
+@pytest.fixture
+def store() -> str:
+    return "redis"  # the session store is test_sessions.py's subject; the desk needs one of them
+
+
+@pytest.fixture
+def desk(serve) -> httpx.Client:
+    served = serve()
+    client = httpx.Client(base_url=served.url, timeout=60, headers={"Origin": served.url})
+    sign_in(client, OPERATOR)
+    yield client
+    client.close()
+
+
+def form_of(client: httpx.Client) -> dict[str, str]:
+    page = client.get("/console/desk").text
+    return {"csrf": csrf_of(page), "key": re.search(r'name="key" value="([^"]+)"', page).group(1)}
+
+
+def test_a_phoned_in_report_gets_a_receipt_and_a_second_click_is_the_same_report(desk, pg_app):
+    page = desk.get("/console/desk").text
+    assert '<datalist id="cities">' in page and 'value="Новосибирск"' in page and "Asia/Novosibirsk" in page
+    form = {**form_of(desk), "city": "Новосибирск", "kind": "detention", "count": "4",
+            "time": f"{DAY}T22:30", "description": "<script>alert(1)</script> у театра"}
+    first = desk.post("/console/desk/reports", data=form)
+    again = desk.post("/console/desk/reports", data=form)
+    assert first.status_code == again.status_code == 303
+    assert first.headers["location"].split("?")[0] == again.headers["location"].split("?")[0]
+    rid = UUID(first.headers["location"].split("/")[-1].split("?")[0])
+    receipt = desk.get(first.headers["location"]).text
+    assert "Новосибирск" in receipt and f"{DAY} 22:30 UTC+07:00" in receipt and DAY.isoformat() in receipt
+    assert str(rid) in receipt and "Asia/Novosibirsk" in receipt
+    assert "Уже было получено по этой форме" in desk.get(again.headers["location"]).text
+    report = pg_app.report(rid)
+    assert report.channel == "operator:hotline" and report.detained == 4
+    assert report.occurred_at == datetime(DAY.year, DAY.month, DAY.day, 15, 30, tzinfo=timezone.utc)
+    assert pg_app.personal_fields(rid)["description"] == "<script>alert(1)</script> у театра"
+
+
+def test_a_wrong_form_says_what_is_wrong_and_stores_nothing(desk, pg_app):
+    form = {**form_of(desk), "city": "Масква", "kind": "detention", "count": "", "time": "вчера"}
+    answer = desk.post("/console/desk/reports", data=form)
+    assert answer.status_code == 422
+    assert "Did you mean Москва?" in answer.text and "No count" in answer.text and "not understood" in answer.text
+    assert 'value="Масква"' in answer.text  # what was typed stays in the form
+
+
+def test_a_forged_form_is_refused(desk, serve):
+    form = {**form_of(desk), "city": "Москва", "count": "1", "time": f"{DAY}T10:00"}
+    assert desk.post("/console/desk/reports", data={**form, "csrf": "forged"}).status_code == 403
+    assert desk.post("/console/desk/reports", data=form, headers={"Origin": "https://evil.example"}).status_code == 403
+
+
+def test_a_moderator_has_no_desk(serve):
+    served = serve()
+    with httpx.Client(base_url=served.url, timeout=60) as client:
+        sign_in(client, MODERATOR)
+        assert client.get("/console/desk").status_code == 403
+
+
+CSV = (f"\ufeffГород;Вид;Задержано;Время;Описание\n"
+       f"Москва;задержание;3;{DAY:%d.%m.%Y} 19:30;у метро\n"
+       f"Масква;задержание;;{DAY} 25:00;\n"
+       f"Курск;блокпост;;{DAY} 08:15;\"на выезде; с собаками\"\n").encode()
+
+
+def test_import_a_dry_run_then_the_import_then_again_stores_nothing_twice(desk, pg_app):
+    csrf = form_of(desk)["csrf"]
+    dry = desk.post("/console/desk/import", data={"csrf": csrf}, files={"file": ("night.csv", CSV, "text/csv")})
+    assert dry.status_code == 200, dry.text
+    assert "Did you mean Москва?" in dry.text and 'id="import"' in dry.text
+    encoded = re.search(r'name="sheet" value="([^"]+)"', dry.text).group(1)
+    done = desk.post("/console/desk/import", data={"csrf": csrf, "sheet": encoded, "action": "import"})
+    assert re.search(r'id="n-stored">2<', done.text) and re.search(r'id="n-refused">1<', done.text)
+    again = desk.post("/console/desk/import", data={"csrf": csrf, "sheet": encoded, "action": "import"})
+    assert re.search(r'id="n-stored">0<', again.text) and re.search(r'id="n-already">2<', again.text)
+    ids = set(re.findall(r"/console/desk/reports/([0-9a-f-]{36})", again.text))
+    assert len(ids) == 2 and all(pg_app.report(UUID(i)).channel == "operator:hotline" for i in ids)
+
+
+def test_my_reports_lists_them_and_retract_stops_one_counting(desk, pg_app, db, live):
+    form = {**form_of(desk), "city": "Казань", "kind": "detention", "count": "2", "time": f"{DAY}T12:00"}
+    rid = desk.post("/console/desk/reports", data=form).headers["location"].split("/")[-1].split("?")[0]
+    from tests.console.conftest import folded
+    folded(db, pg_app, rid)
+    mine = desk.get("/console/desk/mine").text
+    assert f'id="report-{rid}"' in mine and "Казань" in mine
+    answer = desk.post(f"/console/desk/reports/{rid}/retract", data={"csrf": form["csrf"], "reason": "дубль звонка"})
+    assert answer.status_code == 303
+    assert pg_app.report(UUID(rid)).status.value == "retracted"
+    assert 'class="status status-retracted">отозвано<' in desk.get("/console/desk/mine").text
+    other = "00000000-0000-0000-0000-000000000000"
+    assert desk.post(f"/console/desk/reports/{other}/retract",
+                     data={"csrf": form["csrf"], "reason": "x"}).status_code == 404

@@ -14,7 +14,7 @@ def place_name(gazetteer: Gazetteer, region: str, city: str | None, lang: str) -
         return region_name
     found = gazetteer.city(city)
     shown = (found.name_ru if lang == "ru" else found.name_en) if found else city
-    return f"{shown}, {region_name}"
+    return shown if region_name.startswith(shown) else f"{shown}, {region_name}"  # not "Москва, Москва"
 
 
 def city_name(gazetteer: Gazetteer, city: str | None, lang: str) -> str:

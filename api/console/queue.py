@@ -172,7 +172,7 @@ register(
         "bulk": "С выбранными",
         "bulk_verify": "Проверено",
         "bulk_reject": "Отклонить с причиной",
-        "keys": "Клавиши: j/k — вниз/вверх, v — проверено, r — причина отказа, d — дубликат первого похожего, "
+        "shortcuts": "Клавиши: j/k — вниз/вверх, v — проверено, r — причина отказа, d — дубликат первого похожего, "
                 "o — открыть.",
         "next": "Дальше",
         "prev": "Назад",
@@ -212,7 +212,7 @@ register(
         "bulk": "Selected",
         "bulk_verify": "Verify",
         "bulk_reject": "Reject with reason",
-        "keys": "Keys: j/k down/up, v verify, r reject reason, d duplicate of the top suggestion, o open.",
+        "shortcuts": "Keys: j/k down/up, v verify, r reject reason, d duplicate of the top suggestion, o open.",
         "next": "Next",
         "prev": "Previous",
         "version": "version {v}",

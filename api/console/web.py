@@ -28,8 +28,10 @@ PREFIX = "/console"
 COOKIE = "svodka_console"
 CSRF_FIELD = "csrf"
 TEMPLATES = templates("api.console")
-# Pages name people's reports and carry CSRF tokens: no cache anywhere may keep them.
-PAGE_HEADERS = {**SECURITY_HEADERS, "Cache-Control": "no-store"}
+# Pages name people's reports and carry CSRF tokens: no cache anywhere may keep them. Referrers
+# stay on this site: with the dashboard's no-referrer, Chromium sends `Origin: null` on our own
+# forms, and the Origin check could not tell them from a forged one.
+PAGE_HEADERS = {**SECURITY_HEADERS, "Cache-Control": "no-store", "Referrer-Policy": "same-origin"}
 
 
 @dataclass(frozen=True, slots=True)

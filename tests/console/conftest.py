@@ -7,6 +7,7 @@ import re
 import threading
 import time
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from uuid import UUID
 
 import httpx
@@ -79,7 +80,9 @@ def folded(db, application, *ids: str) -> None:
         finally:
             await conn.close()
 
-    asyncio.run(run())
+    # In its own thread: Playwright's sync API keeps an event loop running in this one.
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        pool.submit(asyncio.run, run()).result()
 
 
 def csrf_of(page: str) -> str:

@@ -41,6 +41,13 @@ class Tokens:
             found = Principal(issued[0], issued[1], token)
         return found
 
+    def holds(self, role: str, name: str) -> bool:
+        """Whether some token still names `name` in `role`: a console session (api/console) lasts
+        only as long as the token it was opened with, or another for the same person."""
+        if any(r == role and n == name for _, r, n in self._all):
+            return True
+        return self.stored is not None and self.stored.holds(role, name)
+
     def require(self, token: str | None, role: Role) -> Principal:
         principal = self.identify(token)
         if principal is None:

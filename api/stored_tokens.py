@@ -49,6 +49,9 @@ class StoredTokens:
             self._used[found[1]] = datetime.now(timezone.utc)
         return found
 
+    def holds(self, role: str, name: str) -> bool:
+        return (role, name) in self._by_hash.values()
+
     async def refresh(self) -> None:
         async with self.pool.acquire() as conn:
             if await conn.fetchval("SELECT to_regclass($1)", TABLE) is None:

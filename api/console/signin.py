@@ -7,7 +7,8 @@ from fastapi.responses import HTMLResponse, Response
 
 from api.console.i18n import WORDS, language
 from api.console.web import (
-    PREFIX, Posted, Refused, clear_session_cookie, console_post, render, see_other, session_cookie, signed,
+    PREFIX, Posted, Refused, clear_session_cookie, console_post, foreign, render, see_other, session_cookie,
+    signed,
 )
 from api.errors import ApiError
 from api.gate import client_address
@@ -36,6 +37,8 @@ async def sign_in(request: Request) -> Response:
     except ApiError as refused:
         retry = (refused.headers or {}).get("Retry-After", "60")
         raise Refused(429, WORDS[lang]["too_many"].format(seconds=retry), lang, {"Retry-After": retry})
+    if foreign(request):  # another site signing this browser in to an account of its choosing
+        raise Refused(403, WORDS[lang]["csrf_refused"], lang)
     form = await request.form()
     token = form.get("token")
     token = token.strip() if isinstance(token, str) else ""

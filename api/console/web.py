@@ -100,8 +100,14 @@ async def signed(request: Request) -> Signed | None:
     sid = request.cookies.get(COOKIE)
     if not sid or len(sid) > 100:
         return None
-    found = await request.app.state.api.sessions.get(sid)
-    return Signed(sid, found, language(request)) if found else None
+    state = request.app.state.api
+    found = await state.sessions.get(sid)
+    if found is None:
+        return None
+    if not state.tokens.holds(found.role, found.name):  # its token was revoked: so is the session
+        await state.sessions.revoke(sid)
+        return None
+    return Signed(sid, found, language(request))
 
 
 def console_session(role: Role | None = None) -> Callable[[Request], Awaitable[Signed]]:
@@ -133,6 +139,12 @@ def _origin(request: Request) -> str | None:
         parts = urlsplit(referer)
         origin = f"{parts.scheme}://{parts.netloc}"
     return origin
+
+
+def foreign(request: Request) -> bool:
+    """A post a browser says came from another site. (A missing Origin is not foreign here.)"""
+    origin = _origin(request)
+    return origin is not None and origin not in _allowed_origins(request)
 
 
 def console_post(role: Role | None = None) -> Callable[[Request], Awaitable[Posted]]:

@@ -101,3 +101,53 @@ def test_console_pages_need_no_bearer_token_at_the_gate(serve):
     assert api.client.get("/console").status_code == 200
     assert api.client.get("/console/assets/console.js").status_code == 200
     assert api.client.get("/v1/moderation/queue").status_code == 401  # the API keeps its gate
+
+
+def test_another_site_cannot_sign_this_browser_in(serve):
+    api = serve()
+    answer = api.client.post("/console/session", data={"token": MODERATOR}, headers={"Origin": "https://evil.example"})
+    assert answer.status_code == 403 and "svodka_console=" not in answer.headers.get("set-cookie", "")
+
+
+def test_the_store_keeps_neither_the_session_id_nor_the_token(serve, store, db):
+    import asyncio
+
+    import asyncpg
+    import redis
+
+    from tests.isolation import REDIS_URL
+
+    api = serve()
+    sign_in(api.client)
+    sid = api.client.cookies.get("svodka_console")
+    if store == "redis":
+        client = redis.Redis.from_url(REDIS_URL)
+        try:
+            keys = [k.decode() for k in client.keys(f"{api.config.redis_prefix}console:*")]
+            values = [client.hgetall(k) for k in keys]
+        finally:
+            client.close()
+    else:
+        async def read() -> tuple[list[str], list]:
+            conn = await asyncpg.connect(db.url, server_settings={"search_path": db.schema})
+            try:
+                return [], [dict(r) for r in await conn.fetch("SELECT * FROM console_sessions")]
+            finally:
+                await conn.close()
+
+        keys, values = asyncio.run(read())
+    assert len(values) == 1
+    stored = repr(keys) + repr(values)
+    assert sid not in stored and MODERATOR not in stored and "anna" in stored
+
+
+def test_revoking_the_token_ends_its_console_sessions(serve, db):
+    from infra.tokens import issue, revoke
+    from tests.api.test_issued_tokens import eventually
+
+    api = serve(token_refresh_seconds=0.1)
+    token = issue(db, "carol", "moderator")
+    assert eventually(lambda: api.client.post("/console/session", data={"token": token}).status_code == 303)
+    assert api.client.get("/console/queue").status_code == 200
+    assert revoke(db, "carol")
+    assert eventually(lambda: api.client.get("/console/queue").status_code == 401), "the session outlived its token"

@@ -42,14 +42,20 @@ TARGET = "alert:"  # an alert row's outbox target: TARGET + reference, so one su
 
 
 async def subscribe(conn: asyncpg.Connection, reference: str, sealed_chat: str, lang: str, area: str) -> None:
+    await subscribe_many(conn, [(reference, sealed_chat, lang, area)])
+
+
+async def subscribe_many(conn: asyncpg.Connection, subscriptions: list[tuple[str, str, str, str]]) -> None:
+    """(reference, sealed chat, language, area) each; the latest chat and language win."""
     async with conn.transaction():
-        await conn.execute(
+        await conn.executemany(
             "INSERT INTO alert_subscribers (reference, reporter, chat, lang) VALUES ($1, $2, $3, $4) "
             "ON CONFLICT (reference) DO UPDATE SET chat = EXCLUDED.chat, lang = EXCLUDED.lang",
-            reference, reporter_id(reference), sealed_chat, lang,
-        )  # fmt: skip
-        await conn.execute(
-            "INSERT INTO alert_subscriptions (reference, area) VALUES ($1, $2) ON CONFLICT DO NOTHING", reference, area
+            [(ref, reporter_id(ref), chat, lang) for ref, chat, lang, _area in subscriptions],
+        )
+        await conn.executemany(
+            "INSERT INTO alert_subscriptions (reference, area) VALUES ($1, $2) ON CONFLICT DO NOTHING",
+            [(ref, area) for ref, _chat, _lang, area in subscriptions],
         )
 
 

@@ -37,7 +37,8 @@ log = logging.getLogger("svodka.outbox")
 # Each subscriber's oldest pending alert, if due, oldest first: a subscriber's next alert waits
 # for the one before it (outbox_pending is the index on (target, id) of pending rows).
 DUE = f"""
-SELECT o.* FROM outbox o
+SELECT o.*, s.chat AS sealed FROM outbox o
+LEFT JOIN alert_subscribers s ON s.reference = substr(o.target, {len(alert_store.TARGET) + 1})
 WHERE o.kind = 'alert' AND o.state = 'pending' AND o.next_attempt_at <= now()
   AND NOT EXISTS (SELECT 1 FROM outbox p WHERE p.state = 'pending' AND p.target = o.target AND p.id < o.id)
 ORDER BY o.id LIMIT $1
@@ -61,18 +62,13 @@ class AlertSender:
         """One round: each subscriber's next due alert, up to `batch`; how many rows it handled."""
         async with pool.acquire() as conn:
             rows = await conn.fetch(DUE, self.batch)
-            if not rows:
-                return 0
-            found = await conn.fetch(
-                "SELECT reference, chat FROM alert_subscribers WHERE reference = ANY($1::text[])",
-                [r["target"].removeprefix(alert_store.TARGET) for r in rows],
-            )
-        chats = await asyncio.to_thread(self._open, {r["reference"]: r["chat"] for r in found})
+        if not rows:
+            return 0
         gate = asyncio.Semaphore(self.concurrency)
 
         async def one(row: asyncpg.Record) -> bool:
             async with gate:
-                return await self._send(pool, row, chats.get(row["target"].removeprefix(alert_store.TARGET)))
+                return await self._send(pool, row, await self._chat(row))
 
         with in_background():  # the tasks gather starts copy this context
             sent = sum(await asyncio.gather(*(one(r) for r in rows)))
@@ -81,14 +77,13 @@ class AlertSender:
                 await count_outcome(conn, "alert", "sent", sent)
         return len(rows)
 
-    def _open(self, sealed: dict[str, str]) -> dict[str, int]:
-        """Reference -> chat id, for those whose key still exists (in a thread: the key store is blocking)."""
-        chats = {}
-        for reference, token in sealed.items():
-            opened = self.vault.open(reference, token)
-            if opened is not None:
-                chats[reference] = int(opened["chat"])
-        return chats
+    async def _chat(self, row: asyncpg.Record) -> int | None:
+        """The subscriber's chat, while they subscribe and their key exists; opened as it is sent,
+        beside the other sends (the key store is blocking: a thread)."""
+        if row["sealed"] is None:
+            return None
+        opened = await asyncio.to_thread(self.vault.open, row["target"].removeprefix(alert_store.TARGET), row["sealed"])
+        return None if opened is None else int(opened["chat"])
 
     async def _send(self, pool: asyncpg.Pool, row: asyncpg.Record, chat: int | None) -> bool:
         if chat is None:

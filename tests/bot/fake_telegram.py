@@ -36,6 +36,7 @@ _JSON_FIELDS = {"reply_markup", "chat_id", "message_id", "message_ids", "offset"
 class Call:
     method: str
     params: dict[str, Any]
+    at: float = field(default_factory=time.monotonic)  # when it arrived
 
 
 @dataclass

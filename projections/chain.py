@@ -97,10 +97,17 @@ def audit_pseudonym(key: bytes, pseudonym: str | None) -> str | None:
     return hmac.new(key, pseudonym.encode(), hashlib.sha256).hexdigest()[:32]
 
 
-def public_facts(event: Any, pseudonymize: Callable[[str | None], str | None]) -> dict[str, Any]:
-    """What an auditor may see of one event: countable facts and times, never personal fields."""
+def public_facts(
+    event: Any, pseudonymize: Callable[[str | None], str | None], *, exact_time: bool = False
+) -> dict[str, Any]:
+    """What an auditor may see of one event: countable facts and times, never personal fields.
+
+    `recorded_at` is to the minute: a reporter's tap sets it, and to the microsecond it matched
+    reports to accounts whose message times are known (docs/THREAT_MODEL.md, adversary 4).
+    `exact_time` gives the facts as chained before that rule (`Chain.facts`)."""
     name = type(event).__qualname__
-    facts: dict[str, Any] = {"type": name, "recorded_at": event.timestamp.isoformat()}
+    recorded_at = event.timestamp if exact_time else event.timestamp.replace(second=0, microsecond=0)
+    facts: dict[str, Any] = {"type": name, "recorded_at": recorded_at.isoformat()}
     if name in ("Report.Submitted", "Report.Corrected"):
         facts.update(
             region=event.region,
@@ -160,9 +167,18 @@ class Chain:
             await conn.execute(statement.format(s=self.schema))
         await conn.execute(SEED.format(s=self.schema), GENESIS, FACTS_GENESIS)
 
-    def facts(self, stored: StoredEvent) -> dict[str, Any]:
+    def facts(self, stored: StoredEvent, chained_sha256: bytes | None = None) -> dict[str, Any]:
+        """The event's public facts; given the digest the chain stored for them, the facts as
+        they were chained, so events chained with exact times (before minute precision) still
+        match their chain entries and every head signed over them."""
         event = self._mapper.to_domain_event(stored)
-        return public_facts(event, lambda p: audit_pseudonym(self._key, p))
+        key = lambda p: audit_pseudonym(self._key, p)  # noqa: E731
+        facts = public_facts(event, key)
+        if chained_sha256 is not None and hashlib.sha256(canonical(facts)).digest() != chained_sha256:
+            exact = public_facts(event, key, exact_time=True)
+            if hashlib.sha256(canonical(exact)).digest() == chained_sha256:
+                return exact
+        return facts
 
     async def step(self, conn: asyncpg.Connection, batch: int = BATCH) -> int:
         """Chain one batch; entries and the tracking row commit together (exactly once). Returns count."""

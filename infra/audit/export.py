@@ -38,7 +38,7 @@ Progress = Callable[[int, int], None]  # (done, total)
 JOINED = """
 SELECT coalesce(e.notification_id, c.notification_id) AS position,
        e.originator_id, e.originator_version, e.topic, e.state,
-       c.hash, c.facts_hash, r.state_sha256 AS rotated_sha256, r.chained_sha256
+       c.hash, c.facts_hash, r.state_sha256 AS rotated_sha256, r.chained_sha256, c.facts_sha256
 FROM {s}.svodka_events e FULL OUTER JOIN {s}.audit_chain c ON c.notification_id = e.notification_id
 LEFT JOIN {s}.audit_reencryptions r ON r.notification_id = e.notification_id
 WHERE coalesce(e.notification_id, c.notification_id) <= $1
@@ -132,14 +132,14 @@ class LiveCheck:
         self._unseen = set(self._heads)
 
     def line(self, chain: Chain, row: asyncpg.Record) -> dict[str, Any]:
-        position, oid, version, topic, state, stored_hash, stored_facts, rotated, chained = row
+        position, oid, version, topic, state, stored_hash, stored_facts, rotated, chained, facts_sha256 = row
         entry = {"hash": bytes(stored_hash).hex(), "facts_hash": bytes(stored_facts).hex()} if stored_hash else None
         if oid is None:
             self._diverge(position, "the chain has an entry but the log has no event (deleted?)")
             return {"type": "event", "position": position, "missing": True, "chain": entry}
         state = bytes(state)
         try:
-            facts = chain.facts(StoredEvent(oid, version, topic, state))
+            facts = chain.facts(StoredEvent(oid, version, topic, state), bytes(facts_sha256) if facts_sha256 else None)
         except ValueError:
             facts = None
             self._diverge(position, "the stored event no longer decrypts (altered?)")

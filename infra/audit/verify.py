@@ -306,10 +306,15 @@ def compare_figures(fold: Fold, line: dict[str, Any]) -> None:
     """Compare one set of published figures with the fold at the same position and instant."""
     position = line["as_of"]["position"]
     at = datetime.fromisoformat(line["at"]) if line.get("at") else None
-    if at is not None and fold.position_at(at) != position:
-        raise Diverged(position, f"{line['kind']} figures as of {line['at']} claim position {position}, "
-                                 f"but the log known at that instant ends at {fold.position_at(at)}")
-    ours = fold.figures(line["kind"], upto=position, at=at)
+    if at is not None:
+        # Facts carry recorded times to the minute: all before the instant's minute was known at
+        # it, and nothing recorded after that minute (docs/AUDIT.md, "As of T").
+        earliest = fold.position_at(at.replace(second=0, microsecond=0) - timedelta(microseconds=1))
+        latest = fold.position_at(at)
+        if not earliest <= position <= latest:
+            raise Diverged(position, f"{line['kind']} figures as of {line['at']} claim position {position}, "
+                                     f"but the log known at that instant ends between {earliest} and {latest}")
+    ours = fold.figures(line["kind"], upto=position)
     theirs = published(line)
     if ours == theirs:
         return

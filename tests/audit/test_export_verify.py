@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import pytest
 
@@ -37,7 +37,7 @@ def detentions_day(checked) -> str:
     return next(key[0] for key in checked.fold.figures("detention") if key and key[2] == "Moscow")
 
 
-def test_as_of_counts_follow_the_recorded_times(db, keys, pg_app, tmp_path):
+def test_as_of_counts_follow_the_log_and_the_minute(db, keys, pg_app, tmp_path):
     ids = seed(pg_app)
     path = tmp_path / "log.jsonl"
     exported(db, keys, pg_app, path)
@@ -46,11 +46,14 @@ def test_as_of_counts_follow_the_recorded_times(db, keys, pg_app, tmp_path):
     # The fold streams: it keeps figures only at the instants asked for before it reads the events.
     fold = verify_file(path, keep_known_at=[times[11], times[9], times[7]]).fold
     # Before the block (position 12) the flood counted: 3 x 100 more unverified.
-    assert fold.figures("detention", upto=12, at=times[11])[()] == (12, 331, 5)
+    assert fold.figures("detention", upto=11)[()] == (12, 331, 5)
     # Before the correction (position 10), St Petersburg counted 30.
-    assert fold.figures("detention", upto=12, at=times[9])[()] == (12, 330, 5)
+    assert fold.figures("detention", upto=9)[()] == (12, 330, 5)
     # Before any moderation, every report counted as unverified.
-    assert fold.figures("detention", upto=12, at=times[7])[()] == (0, 347, 6)
+    assert fold.figures("detention", upto=7)[()] == (0, 347, 6)
+    # Known at an instant, to the minute the facts give: nothing before the first event's minute.
+    assert fold.figures("detention", upto=12, at=times[1] - timedelta(microseconds=1))[()] == (0, 0, 0)
+    assert fold.figures("detention", upto=12, at=max(times.values()))[()] == (12, 31, 2)
     assert ids["spb"]
 
 

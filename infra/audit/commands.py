@@ -66,7 +66,7 @@ def run_verify(path: Path, key: str | None, against: str | None, heads: Path | N
                              keep=[stats["as_of"]["position"] for stats in served_figures.values()])
         report(result)
         if against:
-            compare_with_server(result, against, served_figures)
+            compare_with_server(result, against, served_figures, exported_at(path))
     except Diverged as diverged:
         return _fail(f"DIVERGED at {diverged}")
     except Unavailable as error:
@@ -111,18 +111,25 @@ def server_figures(url: str) -> dict[str, dict[str, Any]]:
     return {kind: _get(url, STATS + kind) for kind in KINDS}
 
 
-def compare_with_server(result: Verified, url: str, served: dict[str, dict[str, Any]]) -> None:
-    """The server's figures read before verifying; if it had moved past the export, its figures as of the export's end."""
+def exported_at(path: Path) -> str:
+    with path.open(encoding="utf-8") as lines:
+        return json.loads(lines.readline())["exported_at"]
+
+
+def compare_with_server(result: Verified, url: str, served: dict[str, dict[str, Any]], exported: str) -> None:
+    """The server's figures read before verifying; if it had moved past the export, its figures as
+    of the export's time (the facts' times are to the minute, so the fold's own clock would leave
+    out the end of its minute; every event in the file was recorded before it was exported)."""
     for kind in KINDS:
         stats, at = served[kind], None
-        if stats["as_of"]["position"] > result.position and result.fold.clock:
-            at = result.fold.clock.isoformat()
+        if stats["as_of"]["position"] > result.position:
+            at = exported
             stats = _get(url, f"{STATS}{kind}&as_of={quote(at)}")
         position = stats["as_of"]["position"]
-        if position > result.position:
-            raise Unavailable(f"the server's {kind} figures are at position {position}, beyond this export "
+        if position > result.position or (at is not None and position != result.position):
+            raise Unavailable(f"the server's {kind} figures are at position {position}, not this export's "
                               f"({result.position}); export again")
-        compare_figures(result.fold, {**stats, "kind": kind, "at": at})
+        compare_figures(result.fold, {**stats, "kind": kind, "at": None})
         when = f" as of {at}" if at else ""
         typer.echo(f"server        {kind} figures{when} at position {position} match")
 

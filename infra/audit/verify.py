@@ -171,7 +171,9 @@ class _Check:
     def _figures(self, line: dict[str, Any]) -> None:
         """Figures are compared at the end; the fold keeps what they need as it passes."""
         if line.get("at"):
-            self.result.fold.keep_known_at(datetime.fromisoformat(line["at"]))
+            at = datetime.fromisoformat(line["at"])
+            self.result.fold.keep_known_at(at)
+            self.result.fold.keep_known_at(minute_before(at))
         self.result.fold.keep(line["as_of"]["position"])
         self.figures.append(line)
 
@@ -302,6 +304,11 @@ def _event(line: dict[str, Any], chain: bytes, facts_chain: bytes, last: int) ->
     return chain, facts_chain
 
 
+def minute_before(at: datetime) -> datetime:
+    """The last instant before `at`'s minute: all recorded in an earlier minute was known by then."""
+    return at.replace(second=0, microsecond=0) - timedelta(microseconds=1)
+
+
 def compare_figures(fold: Fold, line: dict[str, Any]) -> None:
     """Compare one set of published figures with the fold at the same position and instant."""
     position = line["as_of"]["position"]
@@ -309,7 +316,7 @@ def compare_figures(fold: Fold, line: dict[str, Any]) -> None:
     if at is not None:
         # Facts carry recorded times to the minute: all before the instant's minute was known at
         # it, and nothing recorded after that minute (docs/AUDIT.md, "As of T").
-        earliest = fold.position_at(at.replace(second=0, microsecond=0) - timedelta(microseconds=1))
+        earliest = fold.position_at(minute_before(at))
         latest = fold.position_at(at)
         if not earliest <= position <= latest:
             raise Diverged(position, f"{line['kind']} figures as of {line['at']} claim position {position}, "

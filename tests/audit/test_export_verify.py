@@ -43,8 +43,9 @@ def test_as_of_counts_follow_the_log_and_the_minute(db, keys, pg_app, tmp_path):
     exported(db, keys, pg_app, path)
     events = [json.loads(line) for line in path.read_text().splitlines()]
     times = {e["position"]: datetime.fromisoformat(e["facts"]["recorded_at"]) for e in events if e["type"] == "event"}
-    # The fold streams: it keeps figures only at the instants asked for before it reads the events.
-    fold = verify_file(path, keep_known_at=[times[11], times[9], times[7]]).fold
+    # The fold streams: it keeps figures only where asked before it reads the events.
+    before = times[1] - timedelta(microseconds=1)
+    fold = verify_file(path, keep=[11, 9, 7], keep_known_at=[before]).fold
     # Before the block (position 12) the flood counted: 3 x 100 more unverified.
     assert fold.figures("detention", upto=11)[()] == (12, 331, 5)
     # Before the correction (position 10), St Petersburg counted 30.
@@ -52,7 +53,7 @@ def test_as_of_counts_follow_the_log_and_the_minute(db, keys, pg_app, tmp_path):
     # Before any moderation, every report counted as unverified.
     assert fold.figures("detention", upto=7)[()] == (0, 347, 6)
     # Known at an instant, to the minute the facts give: nothing before the first event's minute.
-    assert fold.figures("detention", upto=12, at=times[1] - timedelta(microseconds=1))[()] == (0, 0, 0)
+    assert fold.figures("detention", upto=12, at=before)[()] == (0, 0, 0)
     assert fold.figures("detention", upto=12, at=max(times.values()))[()] == (12, 31, 2)
     assert ids["spb"]
 

@@ -76,6 +76,11 @@ register(
         "busiest_hour": "Больше всего за час",
         "channel": "Канал",
         "occurred": "Когда произошло",
+        "action_submitted": "отправлено", "action_verified": "проверено", "action_rejected": "отклонено",
+        "action_duplicate": "отмечено дубликатом", "action_repointed": "дубликат перенесён",
+        "action_reopened": "возвращено на проверку", "action_corrected": "исправлено", "action_retracted": "отозвано",
+        "action_still_there": "пост на месте", "action_gone": "поста нет",
+        "action_duplicate_attached": "добавлен дубликат", "action_duplicate_detached": "убран дубликат",
     },
     en={
         "report_title": "Report",
@@ -97,5 +102,10 @@ register(
         "busiest_hour": "Most in one hour",
         "channel": "Channel",
         "occurred": "Occurred",
+        "action_submitted": "submitted", "action_verified": "verified", "action_rejected": "rejected",
+        "action_duplicate": "marked duplicate", "action_repointed": "duplicate re-pointed",
+        "action_reopened": "reopened", "action_corrected": "corrected", "action_retracted": "retracted",
+        "action_still_there": "still there", "action_gone": "gone",
+        "action_duplicate_attached": "duplicate attached", "action_duplicate_detached": "duplicate detached",
     },
 )

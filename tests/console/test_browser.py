@@ -109,7 +109,7 @@ def test_a_moderator_filters_merges_three_witnesses_verifies_and_reopens(serve, 
     assert pg_app.report(UUID(rejected)).status.value == "unreviewed"
 
     page.goto(f"{api.url}/console/reports/{kazan[0]}")
-    expect(page.locator("table.changes")).to_contain_text("verified")
+    expect(page.locator("table.changes")).to_contain_text("проверено")
     expect(page.locator("table.changes")).to_contain_text("anna")
 
     origin = urlsplit(api.url).netloc

@@ -48,7 +48,7 @@ def test_two_moderators_deciding_the_same_version_one_sees_the_conflict(serve, d
     late = boris.post(f"/console/reports/{rid}/reject",
                       data={"version": "1", "csrf": boris_csrf, "reason": "looks fake"})
     assert late.status_code == 409
-    assert "anna" in late.text and "verified" in late.text and 'name="version" value="2"' in late.text
+    assert "anna" in late.text and "проверено" in late.text and 'name="version" value="2"' in late.text
     assert 'value="looks fake"' in late.text  # the retry carries the decision
     assert pg_app.report(rid).status.value == "verified"
 
@@ -80,7 +80,7 @@ def test_marking_a_duplicate_and_a_refused_decision_explained(serve, db, pg_app,
     refused = anna.post(f"/console/reports/{root}/reject", data={"version": "2", "csrf": csrf, "reason": "x"})
     assert refused.status_code == 409 and copy in refused.text  # the domain names the duplicates in the way
     page = anna.get(f"/console/reports/{root}")
-    assert page.status_code == 200 and copy in page.text and "duplicate attached" in page.text
+    assert page.status_code == 200 and copy in page.text and "добавлен дубликат" in page.text
 
 
 def test_block_and_forget_with_confirmation(serve, db, pg_app, live):

@@ -13,6 +13,7 @@ from typing import Any
 
 from starlette.datastructures import Headers
 from starlette.exceptions import HTTPException
+from starlette.requests import ClientDisconnect
 from starlette.middleware.cors import CORSMiddleware
 from starlette.responses import JSONResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -21,6 +22,7 @@ from api.errors import RETRY_AFTER, UNAVAILABLE_MESSAGE, unavailable
 from api.metrics import Metrics
 
 log = logging.getLogger("svodka.api")
+CLIENT_GONE = 499  # as nginx records a request whose client closed the connection first
 
 
 async def send_error(send: Send, status: int, message: str, headers: list | None = None,
@@ -57,6 +59,10 @@ class Telemetry:
 
         try:
             await self.app(scope, receive, send_status)
+        except ClientDisconnect:
+            # The client left while its body was being read (a double-clicked form: the browser drops
+            # the first post for the second). Nothing ran, and there is no one to answer.
+            status = CLIENT_GONE
         except Exception as error:  # noqa: BLE001 - the client gets JSON, the log gets one line
             # Only the type: messages can quote request data or connection strings.
             if unavailable(error):  # raised outside the routes' handlers, e.g. by the read cache

@@ -20,9 +20,10 @@ from aiogram.utils.i18n import gettext as _
 
 from bot import alerts
 from bot.alerts import AlertSubscriptions, MemoryAlertSubscriptions
-from bot.guards import MemorySeenUpdates, MemoryThrottle, SeenUpdates, Throttle
+from bot.gate import Gate, MemoryGate
+from bot.guards import MemorySeenUpdates, MemoryThrottle, Throttle
 from bot.i18n import ReporterLocale, load_i18n
-from bot.middlewares import AnswerEveryTap, PrivateChatsOnly, Pseudonymize, SkipRedelivered, ThrottleReporter
+from bot.middlewares import AnswerEveryTap, EnterGate, PrivateChatsOnly, Pseudonymize, ThrottleReporter
 from bot.prefs import MemoryPreferences, Preferences
 from bot.routers import basics, checkpoints, fallback, forget, report, settings
 from bot.routers.checkpoints import NearbyCheckpoints
@@ -41,12 +42,18 @@ class BotPorts:
     nearby_checkpoints: NearbyCheckpoints
     gazetteer: Gazetteer = field(default_factory=Gazetteer.default)
     prefs: Preferences = field(default_factory=MemoryPreferences)
-    seen: SeenUpdates = field(default_factory=MemorySeenUpdates)
     throttle: Throttle = field(default_factory=MemoryThrottle)
+    # Checks each update in and hands it the prefs and throttle count: give it the same ports.
+    gate: Gate | None = None
     clock: Callable[[], datetime] = utc_now
     # Where to get help, by language (SVODKA_HELP_TEXT_RU/_EN): under /help and a detention's receipt.
     help_texts: dict[str, str] = field(default_factory=dict)
     alerts: AlertSubscriptions = field(default_factory=MemoryAlertSubscriptions)
+
+    def __post_init__(self) -> None:
+        if self.gate is None:
+            assert isinstance(self.throttle, MemoryThrottle), "a shared throttle needs its shared gate"
+            self.gate = MemoryGate(MemorySeenUpdates(), self.throttle, self.prefs)
 
 
 def build_dispatcher(
@@ -60,6 +67,7 @@ def build_dispatcher(
         storage=storage or MemoryStorage(),
         # One update at a time per reporter: a double-tapped button sees the first tap's state.
         events_isolation=isolation or SimpleEventIsolation(),
+        disable_fsm=True,  # registered below, inside the gate
         svodka=ports.svodka,
         gazetteer=ports.gazetteer,
         prefs=ports.prefs,
@@ -69,12 +77,14 @@ def build_dispatcher(
         help_texts=ports.help_texts,
         alerts=ports.alerts,
     )
+    assert ports.gate is not None
+    dp.update.outer_middleware(AnswerEveryTap())  # first: whatever fails after it, even Redis
     dp.update.outer_middleware(PrivateChatsOnly(i18n))
-    dp.update.outer_middleware(SkipRedelivered(ports.seen))
     dp.update.outer_middleware(Pseudonymize(ports.pseudonymize))
-    ReporterLocale(i18n, ports.prefs).setup(dp)
-    dp.callback_query.outer_middleware(AnswerEveryTap())
-    throttle = ThrottleReporter(ports.throttle)
+    dp.update.outer_middleware(EnterGate(ports.gate, dp.fsm))
+    dp.update.outer_middleware(dp.fsm)
+    ReporterLocale(i18n).setup(dp)
+    throttle = ThrottleReporter(ports.throttle.limit)
     dp.message.outer_middleware(throttle)
     dp.callback_query.outer_middleware(throttle)
     dp.include_routers(*(m.router.build() for m in (basics, settings, forget, checkpoints, alerts, report, fallback)))

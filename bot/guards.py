@@ -1,6 +1,7 @@
 """Guards against repeats and floods: redelivered updates and per-reporter rate limits.
 
-Each has a memory form for one process and a Redis form shared by several workers.
+The memory forms serve one process (bot.gate.MemoryGate); with Redis, bot.redis_gate.RedisGate
+marks and counts in the round trip it makes anyway, under the keys defined here.
 """
 
 from __future__ import annotations
@@ -16,9 +17,8 @@ SEEN_TTL_SECONDS = 24 * 3600  # Telegram stops redelivering long before this
 SEEN_IN_MEMORY = 100_000
 
 
-class SeenUpdates(Protocol):
-    async def first_time(self, bot_id: int, update_id: int) -> bool: ...
-    async def release(self, bot_id: int, update_id: int) -> None: ...
+def seen_key(prefix: str, bot_id: int, update_id: int) -> str:
+    return f"{prefix}:seen:{bot_id}:{update_id}"
 
 
 class MemorySeenUpdates:
@@ -39,27 +39,12 @@ class MemorySeenUpdates:
         self._seen.pop((bot_id, update_id), None)
 
 
-class RedisSeenUpdates:
-    def __init__(self, redis: Redis, prefix: str = "svodka:bot") -> None:
-        self.redis = redis
-        self.prefix = prefix
-
-    async def first_time(self, bot_id: int, update_id: int) -> bool:
-        return bool(await self.redis.set(self._key(bot_id, update_id), b"1", nx=True, ex=SEEN_TTL_SECONDS))
-
-    async def release(self, bot_id: int, update_id: int) -> None:
-        await self.redis.delete(self._key(bot_id, update_id))
-
-    def _key(self, bot_id: int, update_id: int) -> str:
-        return f"{self.prefix}:seen:{bot_id}:{update_id}"
-
-
 class Throttle(Protocol):
-    """Counts a reporter's updates in fixed windows; `hit` returns the count so far in this one."""
+    """A reporter's updates are counted in fixed windows (by the gate, bot/gate.py); past `limit`
+    in one window they are turned away."""
 
     limit: int
 
-    async def hit(self, reporter: str) -> int: ...
     async def forget(self, reporter: str) -> None:
         """Drop the reporter's counters: after /forget no key computed from them is left."""
 
@@ -84,23 +69,17 @@ class MemoryThrottle:
 
 
 class RedisThrottle:
+    """Its counting is done by bot.redis_gate.RedisGate, in the same round trip as the rest."""
+
     def __init__(self, redis: Redis, limit: int = 30, window_seconds: int = 60, prefix: str = "svodka:bot") -> None:
         self.redis = redis
         self.limit = limit
         self.window = window_seconds
         self.prefix = prefix
 
-    async def hit(self, reporter: str) -> int:
-        key = self._key(reporter, int(time.time() // self.window))
-        async with self.redis.pipeline(transaction=True) as pipe:
-            pipe.incr(key)
-            pipe.expire(key, self.window * 2)
-            count, _ = await pipe.execute()
-        return int(count)
-
     async def forget(self, reporter: str) -> None:
         window = int(time.time() // self.window)
-        await self.redis.delete(*(self._key(reporter, w) for w in (window - 1, window, window + 1)))
+        await self.redis.delete(*(self.key(reporter, w) for w in (window - 1, window, window + 1)))
 
-    def _key(self, reporter: str, window: int) -> str:
+    def key(self, reporter: str, window: int) -> str:
         return f"{self.prefix}:rate:{hashlib.sha256(reporter.encode()).hexdigest()[:32]}:{window}"

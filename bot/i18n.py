@@ -6,7 +6,6 @@ needs no build step and a .mo file can never be staler than its .po.
 
 from __future__ import annotations
 
-import logging
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -16,13 +15,10 @@ from aiogram.utils.i18n import I18n, I18nMiddleware, get_i18n
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 
-from bot.prefs import Preferences
-
 LOCALES_DIR = Path(__file__).with_name("locales")
 LANGUAGES = ("ru", "en")
 DEFAULT_LANGUAGE = "ru"
 DOMAIN = "messages"
-log = logging.getLogger("svodka.bot")
 
 
 def load_i18n() -> I18n:
@@ -47,19 +43,14 @@ def language_of(user: User | None) -> str:
 
 
 class ReporterLocale(I18nMiddleware):
-    """The language saved by /lang, else Telegram's; also hands the handlers the preferences."""
+    """The language saved by /lang, else Telegram's; also hands the handlers the saved preferences.
 
-    def __init__(self, i18n: I18n, prefs: Preferences) -> None:
-        super().__init__(i18n)
-        self.prefs = prefs
+    They come with the gate's `entry` (bot/gate.py); an update the gate did not let in (its store
+    was down) is answered in Telegram's language."""
 
     async def get_locale(self, event: TelegramObject, data: dict[str, Any]) -> str:
-        reporter: str | None = data.get("reporter")
-        try:
-            saved = await self.prefs.get(reporter) if reporter else {}
-        except Exception as error:  # noqa: BLE001 - Redis down: answer in Telegram's language
-            log.warning("preferences unavailable", extra={"error": type(error).__name__})
-            saved = {}
+        entry = data.get("entry")
+        saved = entry.prefs if entry is not None else {}
         data["saved_prefs"] = saved
         lang = saved.get("lang")
         return lang if lang in LANGUAGES else language_of(data.get("event_from_user"))

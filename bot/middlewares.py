@@ -1,5 +1,5 @@
-"""Middlewares: private chats only, skip redelivered updates, turn the Telegram user into a
-pseudonym, answer every tap exactly once, throttle floods."""
+"""Middlewares: private chats only, turn the Telegram user into a pseudonym, skip redelivered
+updates, answer every tap exactly once, throttle floods."""
 
 from __future__ import annotations
 
@@ -9,13 +9,14 @@ from typing import Any
 
 from aiogram import BaseMiddleware, Bot
 from aiogram.client.session.middlewares.base import BaseRequestMiddleware, NextRequestMiddlewareType
+from aiogram.fsm.middleware import FSMContextMiddleware
 from aiogram.methods import TelegramMethod
 from aiogram.methods.base import Response, TelegramType
 from aiogram.types import CallbackQuery, Message, TelegramObject, Update
 from aiogram.utils.i18n import I18n
 from aiogram.utils.i18n import gettext as _
 
-from bot.guards import SeenUpdates, Throttle
+from bot.gate import Gate, Visit
 from bot.i18n import language_of
 
 log = logging.getLogger("svodka.bot")
@@ -51,29 +52,8 @@ class PrivateChatsOnly(BaseMiddleware):
             with self.i18n.context(), self.i18n.use_locale(language_of(data.get("event_from_user"))):
                 text = _("I work only in a private chat, so that nobody else sees your report: {link}").format(link=link)
             await event.message.answer(text)
-        elif event.callback_query is not None:
-            await event.callback_query.answer()
+        # A tap is answered by AnswerEveryTap.
         return None
-
-
-class SkipRedelivered(BaseMiddleware):
-    """An update_id handled once is never handled again (webhook retries, restarts mid-batch)."""
-
-    def __init__(self, seen: SeenUpdates) -> None:
-        self.seen = seen
-
-    async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
-        assert isinstance(event, Update)
-        bot: Bot = data["bot"]
-        if not await self.seen.first_time(bot.id, event.update_id):
-            log.info("redelivered update skipped", extra={"update_id": event.update_id})
-            return None
-        try:
-            return await handler(event, data)
-        except BaseException:
-            # It failed, so a redelivery must be allowed to try again.
-            await self.seen.release(bot.id, event.update_id)
-            raise
 
 
 class Pseudonymize(BaseMiddleware):
@@ -90,6 +70,33 @@ class Pseudonymize(BaseMiddleware):
         return await handler(event, data)
 
 
+class EnterGate(BaseMiddleware):
+    """An update_id handled once is never handled again (webhook retries, restarts mid-batch);
+    the others get `entry`: the reporter's rate count and saved preferences. The FSM middleware
+    runs inside this one, so with Redis the conversation is read under the lock the gate took."""
+
+    def __init__(self, gate: Gate, fsm: FSMContextMiddleware) -> None:
+        self.gate = gate
+        self.fsm = fsm
+
+    async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
+        assert isinstance(event, Update)
+        bot: Bot = data["bot"]
+        context = self.fsm.resolve_event_context(bot, data)
+        if context is None:  # no user and no chat: nothing a reporter sent
+            return None
+        counted = event.message is not None or event.callback_query is not None
+        visit = Visit(data["reporter"], bot.id, event.update_id, context.key, counted)
+        async with self.gate.enter(visit) as entry:
+            if not entry.first_time:
+                log.info("redelivered update skipped", extra={"update_id": event.update_id})
+                if "tap" in data:
+                    data["tap"].answered_before()
+                return None
+            data["entry"] = entry
+            return await handler(event, data)
+
+
 class Tap:
     """A button press, answered exactly once: a handler answers it as soon as it knows what to say
     (before the panel is edited, which may have to queue), and whatever is left unanswered, by a
@@ -99,6 +106,10 @@ class Tap:
         self.query = query
         self.answered = False
 
+    def answered_before(self) -> None:
+        """A redelivered tap: its first delivery answered it, and Telegram takes one answer."""
+        self.answered = True
+
     async def answer(self, text: str | None = None, *, alert: bool = False) -> None:
         if self.answered:
             return
@@ -107,9 +118,14 @@ class Tap:
 
 
 class AnswerEveryTap(BaseMiddleware):
+    """Around the whole update, so that a tap is answered even when the update fails before
+    its handler (its Redis unreachable)."""
+
     async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
-        assert isinstance(event, CallbackQuery)
-        tap = data["tap"] = Tap(event)
+        assert isinstance(event, Update)
+        if event.callback_query is None:
+            return await handler(event, data)
+        tap = data["tap"] = Tap(event.callback_query)
         try:
             return await handler(event, data)
         finally:
@@ -123,14 +139,14 @@ class AnswerEveryTap(BaseMiddleware):
 class ThrottleReporter(BaseMiddleware):
     """Over the limit: one polite warning per window, then silence until the window ends."""
 
-    def __init__(self, throttle: Throttle) -> None:
-        self.throttle = throttle
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
 
     async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
-        count = await self.throttle.hit(data["reporter"])
-        if count <= self.throttle.limit:
+        count = data["entry"].count  # counted by the gate
+        if count <= self.limit:
             return await handler(event, data)
-        if count == self.throttle.limit + 1:
+        if count == self.limit + 1:
             text = _("You are sending messages too fast. Please wait a minute, then carry on.")
             if isinstance(event, CallbackQuery):
                 await data["tap"].answer(text, alert=True)

@@ -47,25 +47,25 @@ class RedisPreferences:
         self.redis = redis
         self.prefix = prefix
 
-    def _key(self, reporter: str) -> str:
+    def key(self, reporter: str) -> str:
         return f"{self.prefix}:prefs:{hashlib.sha256(reporter.encode()).hexdigest()[:32]}"
 
     async def get(self, reporter: str) -> dict[str, str]:
-        raw = await self.redis.hgetall(self._key(reporter))
+        raw = await self.redis.hgetall(self.key(reporter))
         return {_text(k): _text(v) for k, v in raw.items()}
 
     async def update(self, reporter: str, **values: str) -> None:
         mapping = {k: v for k, v in values.items() if k in FIELDS}
         if not mapping:
             return
-        key = self._key(reporter)
+        key = self.key(reporter)
         async with self.redis.pipeline(transaction=True) as pipe:
             pipe.hset(key, mapping=mapping)
             pipe.expire(key, PREFS_TTL_SECONDS)
             await pipe.execute()
 
     async def forget(self, reporter: str) -> None:
-        await self.redis.delete(self._key(reporter))
+        await self.redis.delete(self.key(reporter))
 
 
 def _text(value: bytes | str) -> str:

@@ -8,16 +8,12 @@ from __future__ import annotations
 
 import hashlib
 import time
-from collections.abc import AsyncGenerator, Callable, Mapping
-from contextlib import asynccontextmanager
+from collections.abc import Callable, Mapping
 from datetime import timedelta
 from typing import Any, Literal
 
-from aiogram.fsm.storage.base import BaseStorage, KeyBuilder, StateType, StorageKey
+from aiogram.fsm.storage.base import KeyBuilder, StateType, StorageKey
 from aiogram.fsm.storage.memory import MemoryStorage
-from aiogram.fsm.storage.redis import RedisEventIsolation, RedisStorage
-from redis.asyncio import Redis
-from redis.exceptions import LockNotOwnedError
 
 # An abandoned report (and the free text in it) is dropped within the hour (/privacy says so).
 CONVERSATION_TTL = timedelta(hours=1)
@@ -79,36 +75,3 @@ class ExpiringMemoryStorage(MemoryStorage):
     async def get_value(self, storage_key: StorageKey, dict_key: str, default: Any | None = None) -> Any | None:
         self._expire()
         return await super().get_value(storage_key, dict_key, default)
-
-
-def conversation_storage(
-    redis: Redis | None, pseudonymize: Callable[[int], str], prefix: str = "svodka:bot"
-) -> BaseStorage:
-    """Memory for one process; Redis, with hashed keys and a TTL, when workers share state."""
-    if redis is None:
-        return ExpiringMemoryStorage()
-    return RedisStorage(
-        redis,
-        key_builder=PseudonymousKeyBuilder(pseudonymize, prefix=f"{prefix}:fsm"),
-        state_ttl=CONVERSATION_TTL,
-        data_ttl=CONVERSATION_TTL,
-    )
-
-
-class ReporterIsolation(RedisEventIsolation):
-    """One update at a time per reporter, across workers, under a Redis lock.
-
-    A release that finds the lock no longer held is not the update's failure: the release was
-    retried after its first try went through (its reply lost), or the lock outlived its timeout."""
-
-    @asynccontextmanager
-    async def lock(self, key: StorageKey) -> AsyncGenerator[None, None]:
-        lock = self.redis.lock(name=self.key_builder.build(key, "lock"), **self.lock_kwargs)
-        await lock.acquire()
-        try:
-            yield None
-        finally:
-            try:
-                await lock.release()
-            except LockNotOwnedError:
-                pass

@@ -16,8 +16,8 @@ from aiogram import Bot, Dispatcher
 from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
 from aiogram.exceptions import TelegramNetworkError, TelegramUnauthorizedError
-from aiogram.fsm.storage.base import BaseEventIsolation
-from aiogram.fsm.storage.memory import SimpleEventIsolation
+from aiogram.fsm.storage.base import BaseEventIsolation, BaseStorage
+from aiogram.fsm.storage.memory import DisabledEventIsolation, SimpleEventIsolation
 from aiogram.types import Update
 from aiogram.webhook.aiohttp_server import SimpleRequestHandler, setup_application
 from aiohttp import web
@@ -28,12 +28,14 @@ from redis.exceptions import ConnectionError as RedisConnectionError
 
 from bot.alerts import AlertSubscriptions, MemoryAlertSubscriptions
 from bot.dispatcher import BotPorts, build_dispatcher
-from bot.guards import MemorySeenUpdates, MemoryThrottle, RedisSeenUpdates, RedisThrottle, SeenUpdates, Throttle
+from bot.gate import Gate, MemoryGate
+from bot.guards import MemorySeenUpdates, MemoryThrottle, RedisThrottle, Throttle
 from bot.middlewares import KeepResponseTypes
 from bot.outgoing import FloodControl, UnchangedEditIsShown
 from bot.prefs import MemoryPreferences, Preferences, RedisPreferences
 from bot.routers.checkpoints import Checkpoint
-from bot.storage import PseudonymousKeyBuilder, ReporterIsolation, conversation_storage
+from bot.redis_gate import RedisGate, SharedConversations
+from bot.storage import ExpiringMemoryStorage, PseudonymousKeyBuilder
 from domain.application import Svodka
 from domain.model import utc_now
 from bot.i18n import load_i18n
@@ -135,28 +137,31 @@ def wire(
     """Memory for one process; Redis (state, prefs, dedupe, rate limits) when workers share."""
     pseudonymize = pseudonymizer(keys)
     prefs: Preferences
-    seen: SeenUpdates
     throttle: Throttle
+    gate: Gate
+    storage: BaseStorage
     isolation: BaseEventIsolation
     if redis is None:
-        prefs, seen, throttle = MemoryPreferences(), MemorySeenUpdates(), MemoryThrottle(limit=throttle_limit)
-        isolation = SimpleEventIsolation()
+        prefs, memory_throttle = MemoryPreferences(), MemoryThrottle(limit=throttle_limit)
+        throttle, gate = memory_throttle, MemoryGate(MemorySeenUpdates(), memory_throttle, prefs)
+        storage, isolation = ExpiringMemoryStorage(), SimpleEventIsolation()
     else:
-        prefs, seen = RedisPreferences(redis, prefix), RedisSeenUpdates(redis, prefix)
-        throttle = RedisThrottle(redis, limit=throttle_limit, prefix=prefix)
-        isolation = ReporterIsolation(redis, key_builder=PseudonymousKeyBuilder(pseudonymize, f"{prefix}:fsm"))
+        redis_prefs, redis_throttle = RedisPreferences(redis, prefix), RedisThrottle(redis, limit=throttle_limit, prefix=prefix)
+        conversations = SharedConversations(redis, PseudonymousKeyBuilder(pseudonymize, f"{prefix}:fsm"))
+        prefs, throttle, storage = redis_prefs, redis_throttle, conversations
+        gate = RedisGate(redis, conversations, redis_throttle, redis_prefs, prefix)
+        isolation = DisabledEventIsolation()  # the gate holds the reporter's lock
     ports = BotPorts(
         svodka=app,
         pseudonymize=pseudonymize,
         nearby_checkpoints=nearby_checkpoints,
         prefs=prefs,
-        seen=seen,
         throttle=throttle,
+        gate=gate,
         clock=clock,
         alerts=alerts or MemoryAlertSubscriptions(),
         help_texts=help_texts or {},
     )
-    storage = conversation_storage(redis, pseudonymize, prefix)
     return BotWiring(build_dispatcher(ports, storage, isolation))
 
 

@@ -1,12 +1,18 @@
-"""Two dispatchers (two workers) sharing one Redis: state, rate limits and redelivery are shared."""
+"""Two dispatchers (two workers) sharing one Redis: state, rate limits and redelivery are shared,
+at two Redis round trips an update."""
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
+from redis.asyncio import ConnectionPool, Redis
+from redis.asyncio.connection import Connection
 
 from infra.bot_part import pseudonymizer, wire
 from tests.bot.conftest import CLOCK, Harness
 from tests.bot.fake_telegram import FakeUser
+from tests.isolation import REDIS_URL
 
 
 @pytest.fixture
@@ -65,3 +71,73 @@ async def test_rate_limits_and_redelivery_are_shared(tg, bot, memory_app, keys, 
     await b.say("/help")
     assert len(tg.calls) == calls
     assert pseudonymizer(keys)(user.id) not in str([k async for k in client.scan_iter(f"{prefix}:*")])
+
+
+class CountedConnection(Connection):
+    """redis-py's connection, counting what it sends: one send is one round trip (a pipeline
+    or a script is sent whole)."""
+
+    sent = 0
+
+    async def send_packed_command(self, command, check_health: bool = True) -> None:
+        CountedConnection.sent += 1
+        await super().send_packed_command(command, check_health)
+
+
+async def test_a_whole_report_costs_two_redis_round_trips_an_update(tg, bot, memory_app, keys, read_model, redis):
+    """Each was nine (lock, state, redelivery mark, prefs, rate limit, data, two writes, unlock):
+    63 for this report, which held the bot to 0.62 of the flood bound with Redis."""
+    _client, prefix = redis
+    client = Redis(connection_pool=ConnectionPool.from_url(REDIS_URL, connection_class=CountedConnection))
+    try:
+        dp = wire(memory_app, keys, read_model, client, prefix=prefix, clock=lambda: CLOCK).dispatcher
+        # Warm: the connection's handshake and the scripts' first load are not per update.
+        await Harness(tg, dp, bot, memory_app, FakeUser(tg, 6_660_010)).say("/report")
+        h = Harness(tg, dp, bot, memory_app, FakeUser(tg, 6_660_011))
+        before = CountedConnection.sent
+        await h.detention_summary(description=None)  # 6 updates
+        assert "сохранён" in await h.tap("Подтвердить")
+        # 7 updates, two trips each, and the last city kept for next time.
+        assert CountedConnection.sent - before == 7 * 2 + 1
+    finally:
+        await client.aclose()
+
+
+async def test_a_double_tap_reaching_two_workers_at_once_is_handled_one_after_the_other(
+    tg, bot, memory_app, keys, shared
+):
+    _client, _prefix, (one, two) = shared
+    user = FakeUser(tg, 6_660_004)
+    a, b = Harness(tg, one, bot, memory_app, user), Harness(tg, two, bot, memory_app, user)
+    await a.detention_summary(description=None)
+    confirm, again = user.press("Подтвердить"), user.press("Подтвердить")
+    await asyncio.gather(a.send(confirm), b.send(again))
+    assert len(a.reports()) == 1
+    answers = [c.params.get("text") or "" for c in tg.answers()[-2:]]
+    assert not any("старого" in text for text in answers)  # the later tap saw the confirmed report
+    assert not [c for c in tg.calls if "пошло не так" in str(c.params.get("text", ""))]
+
+
+async def test_an_update_reaching_two_workers_at_once_is_handled_once(tg, bot, memory_app, keys, shared):
+    _client, _prefix, (one, two) = shared
+    user = FakeUser(tg, 6_660_005)
+    a, b = Harness(tg, one, bot, memory_app, user), Harness(tg, two, bot, memory_app, user)
+    update = tg.stamp(user.text("/report"))
+    await asyncio.gather(a.send(update), b.send(update))
+    assert len(tg.to_chat(user.id, "sendMessage")) == 1
+
+
+async def test_with_redis_unreachable_a_tap_is_answered_and_the_apology_is_in_telegrams_language(
+    tg, bot, memory_app, keys, read_model
+):
+    nobody = Redis.from_url("redis://127.0.0.1:9/0")  # discard port: connection refused
+    try:
+        dp = wire(memory_app, keys, read_model, nobody, clock=lambda: CLOCK).dispatcher
+        h = Harness(tg, dp, bot, memory_app, FakeUser(tg, 6_660_006, language_code="en"))
+        assert await h.say("/report") == "Something went wrong on our side. Please try again."
+        tap = h.user.press(data="lang:en", message_id=1)
+        assert await h.send_and_text(tap) == "Something went wrong on our side. Please try again."
+        assert [c.params["callback_query_id"] for c in tg.answers()] == [tap["callback_query"]["id"]]
+    finally:
+        await nobody.aclose()
+    assert "Traceback" not in str(tg.calls)

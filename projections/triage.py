@@ -109,7 +109,7 @@ async def queue(conn: asyncpg.Connection, question: QueueFilter, *, limit: int =
         f"{SELECT_ROWS} WHERE {where} ORDER BY r.submitted_at, r.id LIMIT ${len(args) + 1} OFFSET ${len(args) + 2}",
         *args, limit, offset,
     )
-    total = await conn.fetchval(f"SELECT count(*) FROM {LIVE}reports r WHERE {where}", *args)
+    total = await count(conn, question)
     counts = {}
     for facet in FACETS:
         facet_where, facet_args = question.where(skip=facet)
@@ -120,6 +120,11 @@ async def queue(conn: asyncpg.Connection, question: QueueFilter, *, limit: int =
         )
         counts[facet] = [(r["value"], r["n"]) for r in found]
     return Queue([_row(r) for r in rows], total, counts)
+
+
+async def count(conn: asyncpg.Connection, question: QueueFilter) -> int:
+    where, args = question.where()
+    return await conn.fetchval(f"SELECT count(*) FROM {LIVE}reports r WHERE {where}", *args)
 
 
 async def rows(conn: asyncpg.Connection, ids: list[UUID]) -> list[Row]:

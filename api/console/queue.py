@@ -10,7 +10,7 @@ from urllib.parse import urlencode
 from uuid import UUID
 
 from fastapi import APIRouter, Depends, Request
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, JSONResponse
 from starlette.concurrency import run_in_threadpool
 
 from api.console.i18n import register
@@ -128,9 +128,18 @@ async def queue(request: Request, signed: Signed = Depends(console_session("mode
         request, "queue.html", signed,
         rows=await shown_rows(request, found.rows, signed.lang), total=found.total, offset=offset, page=PAGE,
         facets=facet_options(question, found.counts, gazetteer, signed.lang, signed.w), chosen=chosen,
-        here=here, next_href=f"{PREFIX}/queue?{urlencode({**chosen, 'offset': offset + PAGE})}",
+        here=here, total_href=f"{PREFIX}/queue/total?{urlencode(chosen)}", next_href=f"{PREFIX}/queue?{urlencode({**chosen, 'offset': offset + PAGE})}",
         prev_href=f"{PREFIX}/queue?{urlencode({**chosen, 'offset': max(0, offset - PAGE)})}",
     )
+
+
+@router.get(f"{PREFIX}/queue/total")
+async def queue_total(request: Request, signed: Signed = Depends(console_session("moderator"))) -> JSONResponse:
+    """How many reports the queue's filters give now: the script polls it to offer a reload."""
+    question = parse_filter(dict(request.query_params), signed.lang, signed.w)
+    async with request.app.state.api.read_model.pool.acquire() as conn:
+        total = await triage.count(conn, question) if await schema.exists(conn) else 0
+    return JSONResponse({"total": total}, headers={"Cache-Control": "no-store"})
 
 
 def report_href(rid: UUID) -> str:
@@ -177,6 +186,7 @@ register(
         "next": "Дальше",
         "prev": "Назад",
         "version": "версия {v}",
+        "changed": "Очередь изменилась — обновить",
     },
     en={
         "queue_title": "Moderation queue",
@@ -216,5 +226,6 @@ register(
         "next": "Next",
         "prev": "Previous",
         "version": "version {v}",
+        "changed": "The queue has changed — reload",
     },
 )

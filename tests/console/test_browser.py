@@ -178,3 +178,21 @@ def test_screenshots_at_desktop_and_phone_width(serve, db, pg_app, live, context
         assert page.evaluate("document.documentElement.scrollWidth") <= width  # no sideways scrolling
         page.screenshot(path=str(folder / f"console-queue-{width}.png"), full_page=True)
         assert (folder / f"console-queue-{width}.png").stat().st_size > 10_000
+
+
+def test_the_queue_offers_a_reload_when_new_reports_arrive(serve, db, pg_app, live, context):
+    first = submit(pg_app, "n1", city="Казань", detained=2)
+    folded(db, pg_app, first)
+    api = serve()
+    context.clock.install()  # timers on a fake clock; the fetches themselves are real
+    page = sign_in(context, api.url)
+    expect(rows(page)).to_have_count(1)
+    with page.expect_request("**/console/queue/total?**"):
+        page.clock.run_for(30_500)
+    expect(page.locator("#fresh")).to_be_hidden()  # nothing new yet
+    folded(db, pg_app, submit(pg_app, "n2", city="Казань", detained=3))
+    with page.expect_request("**/console/queue/total?**"):
+        page.clock.run_for(30_500)
+    expect(page.locator("#fresh")).to_be_visible()
+    page.locator("#fresh a").click()
+    expect(rows(page)).to_have_count(2)

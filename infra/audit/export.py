@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -24,7 +24,7 @@ from domain.application import Svodka
 from infra.audit.part import bring_up_to_date, chain_for, public_key
 from infra.database import Database
 from infra.keys import Keys
-from projections.chain import FACTS_GENESIS, GENESIS, Chain, Head, canonical, facts_link, heads_after, link_digest
+from projections.chain import FACTS_GENESIS, GENESIS, Chain, Head, canonical, facts_link, link_digest
 
 FORMAT = "svodka-audit-export"
 VERSION = 1
@@ -44,6 +44,11 @@ LEFT JOIN {s}.audit_reencryptions r ON r.notification_id = e.notification_id
 WHERE coalesce(e.notification_id, c.notification_id) <= $1
 ORDER BY 1
 """
+# Heads up to the export's end (a head signed meanwhile beyond it belongs to the next export).
+HEADS = """SELECT position, hash, facts_hash, signed_at, signature FROM {s}.audit_heads
+WHERE position <= $1 ORDER BY position, id"""
+RECENT_HEADS = """SELECT position, hash, facts_hash, signed_at, signature FROM (
+SELECT * FROM {s}.audit_heads ORDER BY id DESC LIMIT $1) recent ORDER BY id"""
 # `svodka keys rotate` re-encrypts events; this records, per event, the digest of the state it
 # wrote and of the state the chain covers, so the chain and every published head stay valid.
 REENCRYPTIONS = """CREATE TABLE IF NOT EXISTS {s}.audit_reencryptions (
@@ -81,32 +86,49 @@ async def export(
         await chain.create_tables(conn)
         await conn.execute(REENCRYPTIONS.format(s=s))
         # Figures before signing: the head signed next is at or beyond their position, so the file covers them.
-        published = await read_figures(conn, (await heads_after(conn, s))[-AS_OF_HEADS:]) if figures else []
+        recent = [_head(r) for r in await conn.fetch(RECENT_HEADS.format(s=s), AS_OF_HEADS)]
+        published = await read_figures(conn, recent) if figures else []
         head = await bring_up_to_date(db, app, keys)
         last = head.position if head else 0
-        heads = await heads_after(conn, s)
         total = await conn.fetchval(f"SELECT count(*) FROM {s}.svodka_events WHERE notification_id <= $1", last)
-        with path.open("w", encoding="utf-8") as out:
-            _write(out, header(keys, last))
-            for signed in heads:
-                _write(out, {"type": "head", **signed.as_json()})
-            for line in published:
-                _write(out, line)
-            check = LiveCheck(heads)
-            count = 0
-            async with conn.transaction(isolation="repeatable_read", readonly=True):
-                async for row in conn.cursor(JOINED.format(s=s), last, prefetch=1_000):
-                    _write(out, check.line(chain, row))
-                    count += 1
-                    if progress and count % 500 == 0:
-                        progress(count, total)
-            check.finish(last)
-            _write(out, {"type": "end", "events": count, "position": last})
+        heads_conn = await asyncpg.connect(db.url)  # walks the heads again, beside the events
+        try:
+            with path.open("w", encoding="utf-8") as out:
+                _write(out, header(keys, last))
+                check, count = await _write_log(out, conn, heads_conn, chain, last, published,
+                                                lambda done: progress and progress(done, total))  # fmt: skip
+                _write(out, {"type": "end", "events": count, "position": last})
+        finally:
+            await heads_conn.close()
         if progress:
             progress(count, total)
         return ExportResult(count, head, len(published), check.divergence)
     finally:
         await conn.close()
+
+
+async def _write_log(
+    out: IO[str], conn: asyncpg.Connection, heads_conn: asyncpg.Connection, chain: Chain, last: int,
+    published: list[dict[str, Any]], done: Callable[[int], Any],
+) -> tuple[LiveCheck, int]:
+    """Heads, figures and events from one snapshot. Nothing is held per head or per event: both
+    stream from cursors (a head a minute is half a million a year)."""
+    heads = HEADS.format(s=chain.schema)
+    count = 0
+    async with conn.transaction(isolation="repeatable_read", readonly=True):
+        async for row in conn.cursor(heads, last, prefetch=1_000):
+            _write(out, {"type": "head", **_head(row).as_json()})
+        for line in published:
+            _write(out, line)
+        async with heads_conn.transaction(readonly=True):
+            check = LiveCheck(heads_conn.cursor(heads, last, prefetch=1_000).__aiter__())
+            async for row in conn.cursor(JOINED.format(s=chain.schema), last, prefetch=1_000):
+                _write(out, await check.line(chain, row))
+                count += 1
+                if count % 500 == 0:
+                    done(count)
+            await check.finish(last)
+    return check, count
 
 
 def header(keys: Keys, position: int) -> dict[str, Any]:
@@ -123,15 +145,39 @@ def header(keys: Keys, position: int) -> dict[str, Any]:
 
 
 class LiveCheck:
-    """Recomputes both chains from the table and notes the first place they leave the stored ones."""
+    """Recomputes both chains from the table and notes the first place they leave the stored ones.
 
-    def __init__(self, heads: list[Head]) -> None:
+    `heads` yields the signed heads by position; they are met as the rows pass them.
+    """
+
+    def __init__(self, heads: AsyncIterator[asyncpg.Record]) -> None:
         self.hash, self.facts_hash = GENESIS, FACTS_GENESIS
         self.divergence: Divergence | None = None
-        self._heads = {h.position: h for h in heads}
-        self._unseen = set(self._heads)
+        self._heads = heads
+        self._next: Head | None = None
+        self._started = False
+        self._unseen: int | None = None  # the first head whose position has no row
 
-    def line(self, chain: Chain, row: asyncpg.Record) -> dict[str, Any]:
+    async def _meet_heads(self, position: int) -> None:
+        """The heads signed at `position` must agree with the log; heads before it had no row (unseen)."""
+        if not self._started:
+            self._started, self._next = True, await self._following()
+        while self._next is not None and self._next.position <= position:
+            if self._next.position < position and self._unseen is None:
+                self._unseen = self._next.position
+            elif self._next.position == position and self._next.hash != self.hash:
+                self._diverge(position, "the log contradicts the head signed at this position")
+            self._next = await self._following()
+
+    async def _following(self) -> Head | None:
+        return _head(await anext(self._heads, None))
+
+    async def line(self, chain: Chain, row: asyncpg.Record) -> dict[str, Any]:
+        line = self._line(chain, row)
+        await self._meet_heads(row[0])
+        return line
+
+    def _line(self, chain: Chain, row: asyncpg.Record) -> dict[str, Any]:
         position, oid, version, topic, state, stored_hash, stored_facts, rotated, chained, facts_sha256 = row
         entry = {"hash": bytes(stored_hash).hex(), "facts_hash": bytes(stored_facts).hex()} if stored_hash else None
         if oid is None:
@@ -155,10 +201,6 @@ class LiveCheck:
             self._diverge(position, "the stored event differs from the chained one")
         elif bytes(stored_facts) != self.facts_hash:
             self._diverge(position, "the event's public facts differ from the chained ones")
-        head = self._heads.get(position)
-        self._unseen.discard(position)
-        if head is not None and head.hash != self.hash:
-            self._diverge(position, "the log contradicts the head signed at this position")
         return {
             "type": "event",
             "position": position,
@@ -170,9 +212,10 @@ class LiveCheck:
             "chain": entry,
         }
 
-    def finish(self, last: int) -> None:
-        if self._unseen:
-            self._diverge(min(self._unseen), f"a head was signed here but the log has no event there (it ends at {last})")
+    async def finish(self, last: int) -> None:
+        await self._meet_heads(last + 1)
+        if self._unseen is not None:
+            self._diverge(self._unseen, f"a head was signed here but the log has no event there (it ends at {last})")
 
     def _diverge(self, position: int, what: str) -> None:
         if self.divergence is None:
@@ -210,6 +253,10 @@ def figures_line(kind: str, at: datetime | None, stats: Any) -> dict[str, Any]:
         "total": totals(stats.total),
         "groups": [{"key": g.key, **totals(g.totals)} for g in stats.groups],
     }
+
+
+def _head(row: asyncpg.Record | None) -> Head | None:
+    return None if row is None else Head(row[0], bytes(row[1]), bytes(row[2]), row[3], bytes(row[4]))
 
 
 def _write(out: IO[str], record: dict[str, Any]) -> None:

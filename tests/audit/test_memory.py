@@ -1,4 +1,5 @@
 """The verifier streams: its memory does not grow with the number of events in the export.
+Nor does the export's with the number of heads.
 
 The export is written here from the format in docs/AUDIT.md (the verifier reads only the file),
 so it can be long without a server: a fixed set of reports moderated back and forth, a head every
@@ -8,6 +9,7 @@ the reports, places and days stay the same. 1M events took 809 MB before the fol
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import gc
 import json
@@ -19,7 +21,10 @@ from pathlib import Path
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
+from infra.audit.export import export
+from infra.audit.part import public_key, run_to_completion
 from infra.audit.verify import FACTS_GENESIS, GENESIS, chain_link, facts_link, head_message, verify_file
+from tests.audit.conftest import fetch, seed, sql
 
 REPORTS = 40
 BULLETINS = 10  # one a slot of the evening, however busy: they grow with time, not with events
@@ -123,3 +128,27 @@ def test_verifying_four_times_the_events_takes_no_more_memory(tmp_path):
         assert result.fold.figures("detention", upto=result.position)[()][2] == REPORTS
     # Before the fold streamed, the peak grew with the events: about 4x here.
     assert peaks[12_000] < 1.25 * peaks[3_000], peaks
+
+
+def test_exporting_four_times_the_heads_takes_no_more_memory(db, keys, pg_app, tmp_path):
+    """The export streams its heads too (a head a minute is half a million a year); copies of the
+    signed head stand in for a long history, since an export's memory must not depend on either."""
+    seed(pg_app)
+    run_to_completion(db, pg_app, keys)
+    peaks = {}
+    for heads in (1_000, 4_000):
+        copies = heads - fetch(db, "SELECT count(*) FROM {s}.audit_heads")[0][0]
+        sql(db, "INSERT INTO {s}.audit_heads (position, hash, facts_hash, signed_at, signature) "
+                "SELECT position, hash, facts_hash, signed_at, signature FROM {s}.audit_heads, generate_series(1, %s) "
+                "WHERE id = (SELECT min(id) FROM {s}.audit_heads)", copies)  # fmt: skip
+        path = tmp_path / f"export-{heads}.jsonl"
+        gc.collect()
+        tracemalloc.start()
+        try:
+            result = asyncio.run(export(db, pg_app, keys, path, figures=False))
+            peaks[heads] = tracemalloc.get_traced_memory()[1]
+        finally:
+            tracemalloc.stop()
+        assert result.divergence is None
+        assert verify_file(path, key=public_key(keys)).heads >= heads
+    assert peaks[4_000] < 1.25 * peaks[1_000], peaks

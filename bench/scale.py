@@ -1,6 +1,8 @@
 """How cost grows with the log: catch-up, replay, stats p99 (with and without as_of), audit
-export and verify, and memory, for one log size per run. Run it at 1M and at 10M and compare
-the two lines it appends to the results file (docs/BENCHMARKS.md, "Ten million events").
+export and verify (seconds, events/s and peak RSS of each), and memory, for one log size per
+run. Run it at 1M and at 10M and compare the lines it appends to the results file
+(docs/BENCHMARKS.md, "Ten million events"). `--verify FILE` times only `svodka audit verify` on
+an export kept from an earlier run (`--keep-export`).
 
     DATABASE_URL=postgresql://postgres@127.0.0.1:5432/test python -m bench.scale --events 10000000
 
@@ -127,8 +129,12 @@ def main() -> None:
     parser.add_argument("--keep-export", action="store_true")
     parser.add_argument("--skip-audit", action="store_true", help="stop after the stats (export takes ~7 min per million)")
     parser.add_argument("--build-only", action="store_true", help="build the log and stop")
+    parser.add_argument("--verify", type=Path, metavar="EXPORT", help="only verify this kept export, and stop")
     parser.add_argument("--results", type=Path, default=Path("/tmp/svodka-scale.jsonl"))
     args = parser.parse_args()
+    if args.verify:
+        verify_only(args.verify, args.results)
+        return
     url = os.environ.get("DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/test")
     tune_collector()
     db = fresh_schema(url, f"bench_scale_{args.events}", keep=True)
@@ -168,14 +174,37 @@ def main() -> None:
     env = {**os.environ, "DATABASE_URL": url, "SVODKA_DB_SCHEMA": db.schema, "SVODKA_LOG_FORMAT": "text",
            "SVODKA_SECRET": KEYS.secret.decode(), "SVODKA_MASTER_KEY": base64.b64encode(KEYS.master_key).decode()}
     for step, argv in (("export", ["audit", "export", str(path)]), ("verify", ["audit", "verify", str(path)])):
-        seconds, peak, output = svodka(argv, env)
-        out[step] = {"s": seconds, "s_per_million": seconds / args.events * 1e6, "peak_rss_mb": peak}
-        say(f"{step} in {seconds:.0f} s ({seconds / args.events * 1e6:.0f} s per million), peak RSS {peak:.0f} MB; "
-            f"{output.strip().splitlines()[-1] if output.strip() else ''}")  # fmt: skip
+        out[step] = audit_step(step, argv, env, args.events)
+        say(out[step].pop("said"))
     out["export"]["file_mb"] = path.stat().st_size / 2**20
     if not args.keep_export:
         path.unlink()
     app.close()
+
+
+def audit_step(step: str, argv: list[str], env: dict[str, str], events: int) -> dict:
+    """One auditor's command: seconds, events/s and peak RSS (a streaming verifier stays flat)."""
+    seconds, peak, output = svodka(argv, env)
+    last = output.strip().splitlines()[-1] if output.strip() else ""
+    return {"s": seconds, "events_per_s": events / seconds, "s_per_million": seconds / events * 1e6, "peak_rss_mb": peak,
+            "said": f"{step} in {seconds:.0f} s = {events / seconds:,.0f} events/s ({seconds / events * 1e6:.0f} s per "
+                    f"million), peak RSS {peak:.0f} MB; {last}"}  # fmt: skip
+
+
+def verify_only(path: Path, results: Path) -> None:
+    """`svodka audit verify` alone on a kept export: what changed in the verifier, on the same file."""
+    events = end_line(path)["events"]
+    out = {"events": events, "verify": audit_step("verify", ["audit", "verify", str(path)], dict(os.environ), events)}
+    print(f"[{time.strftime('%H:%M:%S')}] {out['verify'].pop('said')}", flush=True)
+    with results.open("a") as lines:
+        lines.write(json.dumps(out) + "\n")
+
+
+def end_line(path: Path) -> dict:
+    """The export's last line (its event count), read from the end of a file of hundreds of MB."""
+    with path.open("rb") as export:
+        export.seek(max(0, path.stat().st_size - 4096))
+        return json.loads(export.read().splitlines()[-1])
 
 
 if __name__ == "__main__":

@@ -292,7 +292,7 @@ class Gazetteer:
     def _place_of_city(self, name: str, region: Region | None) -> Place:
         found = self.city(name)
         if found is None:
-            hints = [c.name_ru if _is_cyrillic(name) else c.name_en for c in self.suggest(name)]
+            hints = [c.name_ru if is_cyrillic(name) else c.name_en for c in self.suggest(name)]
             hint = f" Did you mean {', '.join(hints)}?" if hints else ""
             raise UnknownPlace(
                 f"Unknown city {name!r}.{hint} If it is not listed, give the region (e.g. RU-MOS) "
@@ -334,5 +334,5 @@ def edit_distance(a: str, b: str, most: int) -> int:
     return previous[-1]
 
 
-def _is_cyrillic(text: str) -> bool:
+def is_cyrillic(text: str) -> bool:
     return any("а" <= ch <= "я" or ch == "ё" for ch in text.casefold())

@@ -17,7 +17,7 @@ from datetime import datetime, timedelta, timezone
 
 from domain.application import Facts, NewReport, Svodka
 from domain.errors import DomainError
-from domain.places import Place, normalise
+from domain.places import Place, is_cyrillic, normalise
 
 MAX_ROWS = 20_000  # a night's calls for the busiest hotline, with room to spare
 MAX_CITY = 100  # as the API's `city` field
@@ -59,7 +59,9 @@ TIME_EXAMPLE = "2026-11-21 19:30 or 21.11.2026 19:30"
 @dataclass(frozen=True, slots=True)
 class Problem:
     column: str | None  # city, region, kind, count, time, description; None: the row as a whole
-    message: str
+    message: str  # in English, as the API says it
+    code: str | None = None  # for a page to say it in its own language, with `parts` filled in
+    parts: dict[str, str] = field(default_factory=dict, compare=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -161,7 +163,7 @@ def _records(text: str, delimiter: str) -> Iterator[tuple[int, list[str] | Probl
         except StopIteration:
             return
         except csv.Error as error:  # e.g. a cell longer than the csv module's field limit
-            yield number, Problem(None, f"This row cannot be read as CSV: {error}.")
+            yield number, Problem(None, f"This row cannot be read as CSV: {error}.", "unreadable")
             continue
         yield number, cells
 
@@ -212,7 +214,8 @@ class RowReader:
         extra = None
         if len(cells) > width and any(c.strip() for c in cells[width:]):
             extra = Problem(None, f"This row has {len(cells)} cells and the header {width}: "
-                                  "is a comma or semicolon inside a cell not in quotes?")
+                                  "is a comma or semicolon inside a cell not in quotes?", "cells",
+                            {"cells": str(len(cells)), "header": str(width)})
         return self.read(number, typed, client_ref, extra)
 
     def read(self, number: int, typed: dict[str, str], client_ref: str, extra: Problem | None = None) -> SheetRow:
@@ -226,7 +229,7 @@ class RowReader:
         kind = _KIND_OF.get(normalise(typed.get("kind", "")) or "detention")
         if kind is None:
             problems.append(Problem("kind", f"Unknown kind {typed['kind']!r}: write detention or checkpoint "
-                                            "(задержание или блокпост)."))
+                                            "(задержание или блокпост).", "kind", {"value": typed["kind"]}))
         count = _count(typed.get("count", ""), kind)
         if isinstance(count, Problem):
             problems.append(count)
@@ -256,29 +259,34 @@ class RowReader:
 
     def _resolve(self, region: str, city: str) -> Place | Problem:
         if not region and not city:
-            return Problem("city", "No city: say where it happened.")
+            return Problem("city", "No city: say where it happened.", "no_city")
         if len(city) > MAX_CITY:
-            return Problem("city", f"The city is longer than {MAX_CITY} characters.")
+            return Problem("city", f"The city is longer than {MAX_CITY} characters.", "long_city")
         try:
             return self.application.gazetteer.resolve(region=region or None, city=city or None)
         except DomainError as error:
+            if error.field == "city" and self.application.gazetteer.city(city) is None:
+                hints = ", ".join(c.name_ru if is_cyrillic(city) else c.name_en
+                                  for c in self.application.gazetteer.suggest(city))
+                return Problem("city", error.message, "unknown_city" + ("_hint" if hints else ""),
+                               {"value": city, "hints": hints})
             return Problem(error.field or "city", error.message)
 
 
 def _count(cell: str, kind: str | None) -> int | None | Problem:
     text = _SPACES.sub("", cell)
     if not text:
-        return Problem("count", "No count: how many people were detained?") if kind == "detention" else None
+        return Problem("count", "No count: how many people were detained?", "no_count") if kind == "detention" else None
     if not text.isascii() or not text.isdigit():
-        return Problem("count", f"The count {cell!r} is not a whole number.")
-    return int(text) if len(text) <= 9 else Problem("count", f"The count {cell!r} is too large.")
+        return Problem("count", f"The count {cell!r} is not a whole number.", "count", {"value": cell})
+    return int(text) if len(text) <= 9 else Problem("count", f"The count {cell!r} is too large.", "count", {"value": cell})
 
 
 def _when(date_cell: str, time_cell: str) -> datetime | Problem:
     """A wall-clock time (to be read in the place's zone), or an instant when an offset is given."""
     typed = f"{date_cell} {time_cell}".strip()
     if not time_cell:
-        return Problem("time", f"No time: when did it happen? E.g. {TIME_EXAMPLE}.")
+        return Problem("time", f"No time: when did it happen? E.g. {TIME_EXAMPLE}.", "no_time")
     if date_cell:
         found = _DATE_ONLY.match(date_cell) and _TIME_ONLY.match(time_cell)
         parts = (_DATE_ONLY.match(date_cell).groupdict() | _TIME_ONLY.match(time_cell).groupdict()  # type: ignore[union-attr]
@@ -287,7 +295,8 @@ def _when(date_cell: str, time_cell: str) -> datetime | Problem:
         stamp = _STAMP.match(time_cell)
         parts = stamp.groupdict() if stamp else None
     if parts is None:
-        return Problem("time", f"The time {typed!r} is not understood; write it as {TIME_EXAMPLE}.")
+        return Problem("time", f"The time {typed!r} is not understood; write it as {TIME_EXAMPLE}.", "time",
+                       {"value": typed})
     year = int(parts["y"] or parts["y2"])
     if year < 100:
         year += 2000
@@ -295,7 +304,7 @@ def _when(date_cell: str, time_cell: str) -> datetime | Problem:
         local = datetime(year, int(parts["m"] or parts["m2"]), int(parts["d"] or parts["d2"]),
                          int(parts["H"]), int(parts["M"]), int(float(parts["S"] or 0)))
     except (ValueError, OverflowError):
-        return Problem("time", f"The time {typed!r} is not a real date and time.")
+        return Problem("time", f"The time {typed!r} is not a real date and time.", "time", {"value": typed})
     offset = parts["off"]
     if not offset:
         return local
@@ -305,5 +314,5 @@ def _when(date_cell: str, time_cell: str) -> datetime | Problem:
     digits = offset[1:].replace(":", "")
     hours, minutes = int(digits[:2]), int(digits[2:])
     if hours > 14 or minutes > 59:
-        return Problem("time", f"The UTC offset in {typed!r} is not a real one.")
+        return Problem("time", f"The UTC offset in {typed!r} is not a real one.", "time", {"value": typed})
     return local.replace(tzinfo=timezone(sign * timedelta(hours=hours, minutes=minutes)))

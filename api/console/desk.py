@@ -23,7 +23,7 @@ from api.console.present import city_name, local_time, place_name
 from api.console.web import PREFIX, Posted, Refused, Signed, console_post, console_session, render, see_other
 from domain.application import Svodka
 from domain.errors import DomainError, ReportNotFound
-from domain.sheet import RowReader, Sheet
+from domain.sheet import Problem, RowReader, Sheet
 from projections import schema, triage
 
 router = APIRouter(include_in_schema=False)
@@ -73,7 +73,7 @@ async def enter(request: Request, posted: Posted = Depends(console_post("operato
     channel = operator_channel(signed.name)
     row = await run_in_threadpool(lambda: RowReader(application, channel).read(0, values, key))
     if row.report is None:
-        problems = {p.column if p.column in FIELDS else None: p.message for p in row.problems}
+        problems = {p.column if p.column in FIELDS else None: say(p, signed) for p in row.problems}
         return _form(request, signed, values=values, key=key, problems=problems, status=422)
     try:
         submission = await request.app.state.api.intake.submit(row.report)
@@ -133,7 +133,7 @@ async def import_file(request: Request, _: None = Depends(_large_form),
     if not data:
         return render(request, "desk_import.html", signed, status=422, **{**page, "problem": signed.w["dk_no_file"]})
     sheet: Sheet = await dry_run(data, state.config.application, signed.name)
-    page.update(sheet=sheet, rows=_shown(sheet, state.config.application, signed.lang))
+    page.update(sheet=sheet, rows=_shown(sheet, state.config.application, signed))
     if sheet.problem is not None:
         return render(request, "desk_import.html", signed, status=422, **{**page, "problem": sheet.problem})
     if isinstance(upload, UploadFile) or posted.get("action") != "import":
@@ -145,11 +145,21 @@ async def import_file(request: Request, _: None = Depends(_large_form),
     return render(request, "desk_import.html", signed, **{**page, "done": tally, "outcomes": outcomes})
 
 
-def _shown(sheet: Sheet, application: Svodka, lang: str) -> list[dict[str, Any]]:
+def say(problem: Problem, signed: Signed) -> str:
+    """A row's problem in the page's language: the sheet's own problems have Russian words too;
+    the domain's rules (a time in the future, a count out of range) speak English, as the API does."""
+    if signed.lang == "en" or problem.code is None:
+        return problem.message
+    return signed.w[f"dk_p_{problem.code}"].format(**problem.parts)
+
+
+def _shown(sheet: Sheet, application: Svodka, signed: Signed) -> list[dict[str, Any]]:
     """The dry run's table: what each row would store, in the page's language, or what is wrong."""
+    lang = signed.lang
     shown = []
     for row in sheet.rows:
-        item: dict[str, Any] = {"number": row.number, "cells": row.cells, "problems": row.problems}
+        item: dict[str, Any] = {"number": row.number, "cells": row.cells,
+                                "problems": [(p.column, say(p, signed)) for p in row.problems]}
         if row.report is not None and row.facts is not None:
             facts = row.facts
             item.update(kind=facts.kind.value, detained=facts.detained,

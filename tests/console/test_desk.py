@@ -62,8 +62,18 @@ def test_a_wrong_form_says_what_is_wrong_and_stores_nothing(desk, pg_app):
     form = {**form_of(desk), "city": "Масква", "kind": "detention", "count": "", "time": "вчера"}
     answer = desk.post("/console/desk/reports", data=form)
     assert answer.status_code == 422
-    assert "Did you mean Москва?" in answer.text and "No count" in answer.text and "not understood" in answer.text
+    assert "Неизвестный город «Масква». Может быть, Москва?" in answer.text
+    assert "Не указано, сколько человек задержано." in answer.text and "Время «вчера» не понято" in answer.text
     assert 'value="Масква"' in answer.text  # what was typed stays in the form
+    english = desk.post("/console/desk/reports?lang=en", data=form)
+    assert "Did you mean Москва?" in english.text and "No count" in english.text and "not understood" in english.text
+
+
+def test_hostile_text_is_shown_as_text(desk):
+    form = {**form_of(desk), "city": "<script>alert(1)</script>", "count": "1", "time": f"{DAY}T10:00"}
+    answer = desk.post("/console/desk/reports", data=form)
+    assert answer.status_code == 422 and "<script>alert(1)" not in answer.text
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in answer.text
 
 
 def test_a_forged_form_is_refused(desk, serve):
@@ -89,7 +99,7 @@ def test_import_a_dry_run_then_the_import_then_again_stores_nothing_twice(desk, 
     csrf = form_of(desk)["csrf"]
     dry = desk.post("/console/desk/import", data={"csrf": csrf}, files={"file": ("night.csv", CSV, "text/csv")})
     assert dry.status_code == 200, dry.text
-    assert "Did you mean Москва?" in dry.text and 'id="import"' in dry.text
+    assert "Может быть, Москва?" in dry.text and 'id="import"' in dry.text
     encoded = re.search(r'name="sheet" value="([^"]+)"', dry.text).group(1)
     done = desk.post("/console/desk/import", data={"csrf": csrf, "sheet": encoded, "action": "import"})
     assert re.search(r'id="n-stored">2<', done.text) and re.search(r'id="n-refused">1<', done.text)

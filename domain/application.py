@@ -32,7 +32,7 @@ from domain.model import (
 from domain.places import Gazetteer, Place, coarse
 from domain.ports import PersonalDataVault
 from domain.report import Report, report_id
-from domain.reporter import Reporter, reporter_id
+from domain.reporter import LEGACY_REFERENCE_LENGTH, Reporter, reporter_id
 from domain.bulletin import Bulletin, bulletin_id
 from domain.webhook import Webhook, check_topics, check_url
 
@@ -477,6 +477,11 @@ class Svodka(Application[UUID]):
         The key row is also the only link from their pseudonym to `reference`: once it is gone,
         nothing stored tells whose reports these were, even to someone holding every key."""
         self.vault.shred(reference)
+        if len(reference) == LEGACY_REFERENCE_LENGTH and self.reporter(reference) is None:
+            # A reporter from before references, never blocked: a Forgotten event would write their
+            # pseudonym into the log again, under an aggregate id computed from it. The shredded
+            # key row is the record: without it they get a new reference (`_reference`).
+            return 0
         return self._change_reporter(reference, lambda r: r.forget(by))
 
     def forget_reporter(self, pseudonym: str, *, by: str) -> int:
@@ -528,14 +533,17 @@ class Svodka(Application[UUID]):
     def _reference(self, pseudonym: str | None, *, create: bool) -> str | None:
         """What events and the read model call a reporter: a random subject held in their key row.
 
-        Reporters blocked or forgotten before references existed are named by their pseudonym in
-        their events (docs/THREAT_MODEL.md, "Reporters from before references"); they keep it, so
-        a block still holds."""
+        Reporters from before references are named by their pseudonym in their events
+        (docs/THREAT_MODEL.md, "What forgetting cannot reach"); they keep it until forgotten, so a
+        block still holds. Once forgotten, it is never written again: they get a new reference,
+        as a new account would."""
         if pseudonym is None:
             return None
         found = self.vault.reference(pseudonym, create=False)
-        if found is None and self.reporter(pseudonym) is not None:
-            return pseudonym
+        if found is None:
+            legacy = self.reporter(pseudonym)
+            if legacy is not None and not legacy.forgotten:
+                return pseudonym
         if found is None and create:
             found = self.vault.reference(pseudonym, create=True)
         return found

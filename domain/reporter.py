@@ -18,6 +18,7 @@ from domain.report import NAMESPACE
 
 # A reference is 32 hex digits; a reporter from before references is named by their 64-digit pseudonym.
 REFERENCE_PATTERN = r"^[0-9a-f]{32}(?:[0-9a-f]{32})?$"
+LEGACY_REFERENCE_LENGTH = 64
 
 
 def reporter_id(reference: str) -> UUID:

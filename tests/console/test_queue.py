@@ -46,3 +46,11 @@ def test_the_queue_filters_by_city_with_counts_and_shows_what_moderators_see(ser
 
     assert api.client.get("/console/queue", params={"status": "nonsense"}).status_code == 400
     assert api.client.get("/console/queue", params={"day": "yesterday"}).status_code == 400
+
+
+def test_a_hostile_filter_value_is_shown_as_text(serve):
+    api = serve()
+    sign_in(api.client)
+    page = api.client.get("/console/queue", params={"city": '"><script>alert(1)</script>', "region": "<b>x</b>"})
+    assert page.status_code == 200
+    assert "<script>alert(1)</script>" not in page.text and "<b>x</b>" not in page.text

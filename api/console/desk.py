@@ -146,9 +146,9 @@ async def import_file(request: Request, _: None = Depends(_large_form),
 
 
 def say(problem: Problem, signed: Signed) -> str:
-    """A row's problem in the page's language: the sheet's own problems have Russian words too;
+    """A row's problem in the page's language: the sheet's own problems have words of their own;
     the domain's rules (a time in the future, a count out of range) speak English, as the API does."""
-    if signed.lang == "en" or problem.code is None:
+    if problem.code is None:
         return problem.message
     return signed.w[f"dk_p_{problem.code}"].format(**problem.parts)
 

@@ -5,8 +5,10 @@ public dashboard's figures move by exactly what was stored."""
 from __future__ import annotations
 
 import logging
+import os
 import time
 from datetime import datetime, timedelta, timezone
+from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
@@ -14,6 +16,7 @@ import pytest
 from tests.console.conftest import OPERATOR
 from tests.dashboard.conftest import browser  # noqa: F401 - the module's Chromium
 
+DOCS = Path(__file__).resolve().parents[2] / "docs"
 DAY = (datetime.now(timezone.utc) - timedelta(days=2)).date()
 CSV = (f"\ufeffГород;Вид;Задержано;Время;Описание\n"
        f"Москва;задержание;3;{DAY:%d.%m.%Y} 19:30;у метро\n"
@@ -90,5 +93,28 @@ def test_an_operator_enters_a_report_then_imports_a_sheet_and_the_dashboard_foll
         for secret in (OPERATOR, "у театра", "у метро", "с собаками"):
             assert secret not in logged
         assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
+    finally:
+        context.close()
+
+
+def test_screenshots_of_the_import_dry_run_at_desktop_and_phone_width(serve, browser, tmp_path):  # noqa: F811
+    # Written to docs/ only when asked: SVODKA_UPDATE_SCREENSHOTS=1 pytest tests/console -k screenshots
+    folder = DOCS if os.environ.get("SVODKA_UPDATE_SCREENSHOTS") == "1" else tmp_path
+    served = serve()
+    context = browser.new_context(locale="en-GB", viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    try:
+        page.goto(served.url + "/console")
+        page.fill('input[name="token"]', OPERATOR)
+        page.click('button[type="submit"]')
+        for width in (1280, 360):
+            page.set_viewport_size({"width": width, "height": 900})
+            page.goto(served.url + "/console/desk/import")
+            page.set_input_files("#file", files=[{"name": "night.csv", "mimeType": "text/csv", "buffer": CSV}])
+            page.click("#check")
+            page.wait_for_selector("#import")
+            assert page.evaluate("document.documentElement.scrollWidth") <= width  # no sideways scrolling
+            page.screenshot(path=str(folder / f"console-desk-import-{width}.png"), full_page=True)
+            assert (folder / f"console-desk-import-{width}.png").stat().st_size > 10_000
     finally:
         context.close()

@@ -32,7 +32,7 @@ from domain.places import Gazetteer
 from domain.report import Report
 from domain.reporter import Reporter
 from domain.webhook import Webhook
-from projections import alert_store, outbox_store, queries
+from projections import alert_store, bulletins, outbox_store, queries
 from projections.decode import decoder
 from projections.projector import CHANNEL, EVENTS
 from projections.standby import hold_and_run
@@ -196,10 +196,7 @@ class Follower:
 
     def _bulletin(self, batch: _Batch, hooks: dict, position: int, event: Any) -> None:
         figures = event.figures
-        batch.bulletins.append(
-            (event.originator_id, position, event.slot, event.composed_at, event.late, event.as_of_position,
-             event.as_of_recorded_at, json.dumps(figures), event.previous)
-        )  # fmt: skip
+        batch.bulletins.append(bulletins.bulletin_row(position, event))
         texts = {
             lang: render(
                 figures, slot=event.slot, late=event.late, as_of_position=event.as_of_position,
@@ -247,12 +244,7 @@ class Follower:
                 "INSERT INTO outbox_regions (region, since) VALUES ($1, $2) ON CONFLICT DO NOTHING",
                 list(batch.regions.items()),
             )
-        if batch.bulletins:
-            await conn.executemany(
-                "INSERT INTO bulletins (id, position, slot, composed_at, late, as_of_position, as_of_recorded_at, "
-                "figures, previous) VALUES ($1,$2,$3,$4,$5,$6,$7,$8::jsonb,$9) ON CONFLICT DO NOTHING",
-                batch.bulletins,
-            )
+        await bulletins.insert(conn, batch.bulletins)
         for hook in batch.webhooks.values():
             await conn.execute(
                 "INSERT INTO webhooks (id, url, topics, regions, registered_by, registered_at, removed_at) "

@@ -1,5 +1,6 @@
 """Replay: rebuild the read model from position 0 into staging tables, then swap them in
-atomically, or (`verify`) compare them with the live model and report the first differences.
+atomically, or (`verify`) compare them with the live model and report the first differences;
+the bulletins table likewise, from the log's Bulletin events.
 
 The live projector keeps running meanwhile. The swap locks the live tables, folds the last
 few events into the staging tables in the same transaction, and renames; a live projector
@@ -14,7 +15,7 @@ from dataclasses import dataclass, field
 import asyncpg
 from eventsourcing.persistence import Mapper
 
-from projections import schema
+from projections import bulletins, outbox_store, schema
 from projections.projector import EVENTS, Projector, connect
 from projections.schema import DERIVED, LIVE, STAGING, TABLES
 
@@ -75,6 +76,15 @@ async def replay(
             await schema.drop(conn, STAGING)
         else:
             outcome = await _swap(conn, projector, live, progress)
+        # The bulletins kept for /v1/bulletins and the dashboard are read model too, though the
+        # outbox follower writes them: rebuilt (or compared) from the log's Bulletin events.
+        await outbox_store.create(conn)
+        if verify:
+            # Only as far as both the read model and the follower have come.
+            upto = min(outcome.position, await conn.fetchval("SELECT position FROM outbox_tracking"))
+            outcome.differences.extend(await bulletins.differ(conn, mapper, upto))
+        else:
+            await bulletins.rebuild(conn, mapper)
         outcome.events += events
         return outcome
     finally:

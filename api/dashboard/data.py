@@ -11,7 +11,8 @@ from datetime import timedelta
 import asyncpg
 
 from api.dashboard.view import View
-from projections import queries
+from projections import bulletins, queries
+from projections.bulletins import KeptBulletin
 
 
 @dataclass(frozen=True)
@@ -21,6 +22,7 @@ class Figures:
     checkpoints: list[queries.ActiveCheckpoint]
     by_city: queries.Stats | None = None  # grouped by region and city
     country: queries.Stats | None = None  # by region over every place, for the map; by_region without a place filter
+    bulletin: KeptBulletin | None = None  # the latest one (as of the view's instant, for a past one)
 
 
 class Pages:
@@ -43,7 +45,10 @@ class Pages:
         # One repeatable-read snapshot: the position in the key, the headline, chart, table and
         # checkpoints all describe the same commit, even while the projector commits meanwhile.
         async with pool.acquire() as conn, conn.transaction(isolation="repeatable_read", readonly=True):
-            key = ((await queries.as_of(conn)).position, view.cache_key(), variant)
+            # The follower records a bulletin just after the projector folds its event: a page
+            # rendered in between must not stand for the new one.
+            latest = await bulletins.latest_bulletin(conn)
+            key = ((await queries.as_of(conn)).position, latest and latest.position, view.cache_key(), variant)
             page = self._pages.get(key)
             if page is not None:
                 self._pages.move_to_end(key)
@@ -64,7 +69,8 @@ async def _figures(conn: asyncpg.Connection, view: View, ttl: timedelta) -> Figu
     by_city = await queries.stats(conn, group_by=("region", "city"), **common)
     # The map shows the whole country, with the place asked for outlined.
     country = by_region if view.region is None else await queries.stats(conn, group_by=("region",), **period)
-    return Figures(by_day, by_region, await _checkpoints(conn, view, ttl), by_city, country)
+    shown = await bulletins.bulletins(conn, limit=1, before=None if view.at is None else by_day.as_of.position + 1)
+    return Figures(by_day, by_region, await _checkpoints(conn, view, ttl), by_city, country, shown[0] if shown else None)
 
 
 async def _checkpoints(conn: asyncpg.Connection, view: View, ttl: timedelta) -> list[queries.ActiveCheckpoint]:

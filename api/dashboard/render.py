@@ -55,5 +55,6 @@ def render_page(view: View, figures: Figures, *, base: str, assets: dict[str, st
         city_heads=tables.heads(view, base, CITY_SORT_KEYS, cities=True),
         city_rows=tables.city_rows(view, by_city, gazetteer, base),
         checkpoints=tables.checkpoints(view, figures.checkpoints, gazetteer),
+        bulletin=sections.bulletin(view, figures.bulletin, gazetteer, base),
         downloads=sections.downloads(view, base),
     )

@@ -8,7 +8,9 @@ from api.dashboard import i18n
 from api.dashboard.i18n import WORDS
 from api.dashboard.view import View
 from api.places import city_names, region_names
+from domain.bulletin_text import render
 from domain.places import Gazetteer
+from projections.bulletins import KeptBulletin, as_of_instant
 
 
 def stats_url(view: View, base: str) -> str:
@@ -59,3 +61,20 @@ def _filters(view: View, *, at: bool) -> dict[str, str]:
 
 def _url(base: str, name: str, params: dict[str, str]) -> str:
     return f"{base}/v1/{name}" + (f"?{urlencode(params)}" if params else "")
+
+
+def bulletin(view: View, kept: KeptBulletin | None, gazetteer: Gazetteer, base: str) -> dict | None:
+    """The latest bulletin as posted, in the reader's language, with a link to this page as of its figures."""
+    if kept is None:
+        return None
+    lang = view.lang
+    text = render(kept.figures, slot=kept.slot, late=kept.late, as_of_position=kept.as_of.position,
+                  as_of_recorded_at=kept.as_of.recorded_at, lang=lang, gazetteer=gazetteer)  # fmt: skip
+    as_of = kept.as_of.recorded_at
+    return {
+        "id": str(kept.id),
+        "text": text,
+        "as_of_href": f"{base}/?{urlencode({'lang': lang, 'as_of': as_of_instant(as_of)})}" if as_of else "",
+        "as_of_text": i18n.moment(as_of, lang) if as_of else "",
+        "api_href": _url(base, f"bulletins/{kept.id}", {}),
+    }

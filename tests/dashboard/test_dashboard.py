@@ -15,6 +15,7 @@ from playwright.sync_api import expect
 
 from api.dashboard.choropleth import NO_REPORTS
 from api.dashboard.i18n import MOSCOW
+from tests.dashboard.conftest import _run_async
 
 pytestmark = [pytest.mark.postgres, pytest.mark.slow]
 
@@ -346,3 +347,51 @@ def test_checkpoints_expire_after_the_configured_time_as_in_the_api(site, config
     item = page[page.index("<li data-checkpoint=") : page.index("</li>", page.index("<li data-checkpoint="))]
     confirmed, until = (datetime.fromisoformat(t) for t in re.findall(r'<time datetime="([^"]+)"', item))
     assert until == expires and until - confirmed == timedelta(minutes=7)
+
+
+def test_the_latest_bulletin_shows_and_links_to_the_page_as_of_its_figures(site, context, db):
+    seed(site)
+    site.project()
+    _run_async(lambda: publish_bulletin(site, db))
+    site.submit("msk-after", city="Москва", detained=100, verify=True)  # after the bulletin: not in its figures
+    site.project()
+
+    page = context.new_page()
+    page.goto(site.url + "/?lang=en")
+    section = page.locator("#bulletin")
+    expect(section.locator("h2")).to_have_text("Latest bulletin")
+    assert "Bulletin for" in section.inner_text()
+    bid = section.get_attribute("data-bulletin")
+    said = httpx.get(f"{site.url}/v1/bulletins/{bid}", timeout=10).json()["text"]["en"]
+    assert " ".join(said.split()) in " ".join(section.inner_text().split())  # as posted, line breaks kept
+    assert figures(page)["verified"] == VERIFIED + 100
+    section.get_by_role("link", name=re.compile("as of the bulletin")).click()
+    page.wait_for_url("**as_of=**")
+    assert figures(page)["verified"] == VERIFIED  # the figures the bulletin was composed from
+    expect(page.locator("#bulletin")).to_have_count(0)  # as known then: it was published after its figures
+
+
+async def publish_bulletin(site, db) -> None:
+    """Record a bulletin due this very minute and let the follower keep it, as svodka serve would."""
+    from datetime import time as clock_time
+
+    from domain.bulletin import Schedule
+    from infra.scheduler import Scheduler
+    from projections import outbox_store
+    from projections.outbox import Follower, Outward
+    from projections.projector import connect
+
+    class Now:
+        def now(self) -> datetime:
+            return datetime.now(timezone.utc)
+
+    minute = datetime.now(MOSCOW)
+    schedule = Schedule((clock_time(minute.hour, minute.minute),), "Europe/Moscow")
+    conn = await connect(db.url, db.schema, "svodka-dashboard-bulletin")
+    try:
+        await outbox_store.create(conn)
+        assert await Scheduler(app=site.application, schedule=schedule, clock=Now()).tick(conn) is not None
+        app = site.application
+        await Follower(app.mapper, app.gazetteer, Outward()).catch_up(conn)
+    finally:
+        await conn.close()

@@ -19,6 +19,7 @@ from api.dashboard.i18n import negotiate
 from api.dashboard.render import render_page
 from api.dashboard.view import parse_view
 from domain.places import DATA_FILE, Gazetteer
+from projections.bulletins import KeptBulletin
 from projections.queries import ActiveCheckpoint, AsOf, Group, Stats, Totals
 
 NOW = datetime(2026, 11, 25, 12, 0, tzinfo=timezone.utc)  # 15:00 in Moscow
@@ -98,6 +99,34 @@ def test_every_value_is_escaped():
 
 
 HOSTILE = 'Москва"/><script>alert(1)</script><path d="M0 0'
+
+
+@pytest.mark.parametrize("lang", ["ru", "en"])
+def test_the_latest_bulletin_is_shown_escaped_with_its_as_of_link(lang):
+    stats = Stats(AsOf(9, NOW), Totals(3, 1, 2))
+    counts = {"verified": 1, "unverified": 2, "reports": 3}
+    figures = {
+        "day": "2026-11-25", "zone": "Europe/Moscow", "detentions": counts, "others": counts,
+        "cities": [{"city": HOSTILE, **counts}], "checkpoints": [], "checkpoints_at": NOW.isoformat(),
+        "dashboard": "https://svodka.example/?as_of=2026-11-25T12:00:00Z&x=<b>", "change": None,
+    }  # fmt: skip
+    kept = KeptBulletin(uuid4(), 10, NOW, NOW, False, AsOf(9, NOW), figures, None)
+    view = parse_view({"from": "2026-11-20"}, lang, NOW)
+    page = render_page(view, Figures(stats, stats, [], bulletin=kept), base="/s",
+                       assets={"dashboard.css": "/c", "dashboard.js": "/j"})  # fmt: skip
+    section = page[page.index('<section id="bulletin"'):page.index("</section>", page.index('<section id="bulletin"'))]
+    assert "<script>" not in section and "<b>" not in section
+    assert escape(HOSTILE) in section and "x=&lt;b&gt;" in section
+    assert ("Сводка на 15:00 MSK" if lang == "ru" else "Bulletin for 15:00 MSK") in section
+    assert f'href="/s/?lang={lang}&amp;as_of=2026-11-25T12%3A00%3A00Z"' in section
+    assert f'href="/s/v1/bulletins/{kept.id}"' in section
+
+
+def test_no_bulletin_no_section():
+    stats = Stats(AsOf(9, NOW), Totals())
+    page = render_page(parse_view({}, "en", NOW), Figures(stats, stats, []), base="",
+                       assets={"dashboard.css": "/c", "dashboard.js": "/j"})  # fmt: skip
+    assert 'id="bulletin"' not in page
 
 
 def hostile_gazetteer() -> Gazetteer:

@@ -12,6 +12,7 @@ from typer.testing import CliRunner
 
 from infra.cli import cli
 from tests.bot.fake_telegram import TOKEN, FakeUser
+from tests.hang import HANG
 
 pytestmark = [pytest.mark.postgres, pytest.mark.slow]
 
@@ -37,13 +38,13 @@ async def test_an_unreachable_bot_api_is_retried_without_printing_the_token(db, 
     )
     lines: list[str] = []
     try:
-        async with asyncio.timeout(60):
+        async with asyncio.timeout(HANG):
             while not any("unreachable" in line for line in lines):
                 lines.append((await proc.stdout.readline()).decode())  # type: ignore[union-attr]
                 assert proc.returncode is None, "".join(lines)
     finally:
         proc.send_signal(signal.SIGINT)
-        rest, _ = await asyncio.wait_for(proc.communicate(), 30)
+        rest, _ = await asyncio.wait_for(proc.communicate(), HANG)
     text = "".join(lines) + rest.decode()
     assert TOKEN.split(":")[1] not in text and "Traceback" not in text
 
@@ -70,15 +71,15 @@ async def test_svodka_bot_answers_through_the_configured_api_and_never_logs_the_
     try:
         user = FakeUser(tg, 5_550_020)
         await tg.push(user.text("/start"))
-        await tg.wait_for(lambda calls: any(c.method == "sendMessage" for c in calls), timeout=60)
+        await tg.wait_for(lambda calls: any(c.method == "sendMessage" for c in calls), timeout=HANG)
         assert "Здравствуйте" in tg.last_text(user.id)
         await tg.push(user.text("/help"))
-        await tg.wait_for(lambda calls: len([c for c in calls if c.method == "sendMessage"]) == 2, timeout=60)
+        await tg.wait_for(lambda calls: len([c for c in calls if c.method == "sendMessage"]) == 2, timeout=HANG)
         assert tg.last_text(user.id).endswith("Горячая линия: 8-800\nАдвокат рядом")  # from the environment
         assert any(c.method == "deleteWebhook" for c in tg.calls)  # polling, since no WEBHOOK_URL
     finally:
         proc.send_signal(signal.SIGINT)
-        output, _ = await asyncio.wait_for(proc.communicate(), 30)
+        output, _ = await asyncio.wait_for(proc.communicate(), HANG)
     text = output.decode()
     assert TOKEN not in text and TOKEN.split(":")[1] not in text
     assert str(user.id) not in text

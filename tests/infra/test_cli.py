@@ -15,6 +15,7 @@ import pytest
 from typer.testing import CliRunner
 
 from infra.cli import cli
+from tests.hang import HANG
 
 
 def test_help_lists_every_command():
@@ -56,7 +57,7 @@ def _serve(data_dir: Path, port: int) -> subprocess.Popen:
     )
 
 
-def _wait_healthy(port: int, proc: subprocess.Popen, seconds: float = 30) -> dict:
+def _wait_healthy(port: int, proc: subprocess.Popen, seconds: float = HANG) -> dict:
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         assert proc.poll() is None, proc.stdout.read()
@@ -67,12 +68,12 @@ def _wait_healthy(port: int, proc: subprocess.Popen, seconds: float = 30) -> dic
         except httpx.HTTPError:
             pass
         time.sleep(0.2)
-    pytest.fail("svodka serve did not answer /healthz in 30 s")
+    pytest.fail(f"svodka serve did not answer /healthz in {seconds} s")
 
 
 def _stop(proc: subprocess.Popen, signum: int = signal.SIGINT) -> str:
     proc.send_signal(signum)
-    output, _ = proc.communicate(timeout=30)
+    output, _ = proc.communicate(timeout=HANG)
     return output
 
 

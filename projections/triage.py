@@ -204,3 +204,9 @@ async def sent_on(conn: asyncpg.Connection, channel: str, *, limit: int = 200) -
     found = await conn.fetch(f"{SELECT_ROWS} WHERE r.channel = $1 ORDER BY r.submitted_at DESC, r.id LIMIT $2",
                              channel, limit)
     return [_row(r) for r in found], total
+
+
+async def known(conn: asyncpg.Connection, ids: list[UUID]) -> set[UUID]:
+    """Which of `ids` the read model holds: an import's dry run marks the rows already stored."""
+    found = await conn.fetch(f"SELECT id FROM {LIVE}reports WHERE id = ANY($1::uuid[])", ids)
+    return {r["id"] for r in found}

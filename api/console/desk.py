@@ -18,7 +18,9 @@ from starlette.datastructures import UploadFile
 
 from api.console.decide import folded
 from api.console.desk_words import register_words
-from api.console.importing import IMPORT_PATH, MAX_FILE_BYTES, MAX_IMPORT_BODY, dry_run, import_rows, operator_channel
+from api.console.importing import (
+    IMPORT_PATH, MAX_FILE_BYTES, MAX_IMPORT_BODY, dry_run, import_rows, operator_channel, stored_before,
+)
 from api.console.present import city_name, local_time, place_name
 from api.console.web import PREFIX, Posted, Refused, Signed, console_post, console_session, render, see_other
 from domain.application import Svodka
@@ -119,7 +121,8 @@ async def import_file(request: Request, _: None = Depends(_large_form),
     """An uploaded file: its dry run. The dry run's own form (the same bytes, in base64): the import."""
     signed, state = posted.signed, request.app.state.api
     upload = posted.form.get("file")
-    page = {"sheet": None, "done": None, "encoded": "", "problem": None, "max_mb": MAX_FILE_BYTES // (1024 * 1024)}
+    page = {"sheet": None, "done": None, "encoded": "", "problem": None, "before": set(),
+            "max_mb": MAX_FILE_BYTES // (1024 * 1024)}
     if isinstance(upload, UploadFile):
         data = await upload.read(MAX_FILE_BYTES + 1)
     else:
@@ -137,7 +140,9 @@ async def import_file(request: Request, _: None = Depends(_large_form),
     if sheet.problem is not None:
         return render(request, "desk_import.html", signed, status=422, **{**page, "problem": sheet.problem})
     if isinstance(upload, UploadFile) or posted.get("action") != "import":
-        return render(request, "desk_import.html", signed, **{**page, "encoded": base64.b64encode(data).decode()})
+        before = await stored_before(sheet, state.read_model.pool)
+        return render(request, "desk_import.html", signed, **{**page, "before": before,
+                                                              "encoded": base64.b64encode(data).decode()})
     done = await import_rows(sheet, state.intake, state.metrics)
     tally = {outcome: sum(1 for d in done if d.outcome == outcome)
              for outcome in ("stored", "already stored", "refused", "not stored")}

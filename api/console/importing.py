@@ -15,7 +15,9 @@ from api.group_commit import GroupCommit
 from api.metrics import Metrics
 from domain.application import Svodka
 from domain.errors import DomainError
+from domain.report import report_id
 from domain.sheet import Sheet, SheetRow, read_sheet
+from projections import schema, triage
 
 log = logging.getLogger("svodka.api")
 MAX_FILE_BYTES = 4 * 1024 * 1024  # 20,000 rows of some 200 characters each
@@ -43,6 +45,18 @@ async def dry_run(data: bytes, application: Svodka, operator: str) -> Sheet:
     """Every row as it would be stored, or what is wrong with it; off the event loop (10,000 rows
     take a noticeable fraction of a second)."""
     return await run_in_threadpool(read_sheet, data, application, channel=operator_channel(operator))
+
+
+async def stored_before(sheet: Sheet, pool) -> set[int]:
+    """Row numbers whose report the read model already holds (this file imported before): the dry
+    run says so. A hint only, a moment behind the store; the import itself is what is idempotent."""
+    ids = {report_id(row.report.channel, row.report.client_ref): row.number for row in sheet.valid if row.report}
+    if not ids:
+        return set()
+    async with pool.acquire() as conn:
+        if not await schema.exists(conn):
+            return set()
+        return {ids[rid] for rid in await triage.known(conn, list(ids))}
 
 
 async def import_rows(sheet: Sheet, intake: GroupCommit, metrics: Metrics | None = None,

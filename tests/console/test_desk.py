@@ -150,3 +150,15 @@ def test_a_form_abandoned_while_it_is_sent_is_not_an_error(desk, caplog):
             break
     assert seen == ["499"]
     assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
+
+
+def test_an_upload_too_large_or_not_utf8_is_refused_and_only_the_import_takes_large_bodies(desk):
+    csrf = form_of(desk)["csrf"]
+    big = b"city,time\n" + b"Moscow,2026-11-21 10:00\n" * 200_000  # 4.6 MB
+    answer = desk.post("/console/desk/import", data={"csrf": csrf}, files={"file": ("big.csv", big, "text/csv")})
+    assert answer.status_code == 413 and "4" in answer.text
+    cp1251 = "город;время\nМосква;21.11.2026 10:00\n".encode("cp1251")
+    answer = desk.post("/console/desk/import", data={"csrf": csrf}, files={"file": ("w.csv", cp1251, "text/csv")})
+    assert answer.status_code == 422 and "CSV UTF-8" in answer.text
+    # Every other route keeps the API's 64 KiB.
+    assert desk.post("/console/desk/reports", data={"csrf": csrf, "description": "x" * 70_000}).status_code == 413

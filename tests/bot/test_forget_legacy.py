@@ -1,0 +1,92 @@
+"""What forgetting leaves of a reporter from before references, exactly as docs/THREAT_MODEL.md
+("What forgetting cannot reach") says: their pseudonym stays inside their old events and in the
+read model built from them, and their audit pseudonym on their old facts; nothing else, and no
+aggregate id, key row, Redis key or log line (their key row is gone, and the forget wrote nothing
+naming them). If this changes, change the threat model with it.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import subprocess
+from pathlib import Path
+
+import psycopg
+import pytest
+
+from domain.application import Svodka
+from infra.audit.export import export
+from infra.audit.part import bring_up_to_date
+from infra.backup import pg_tool
+from infra.bot_part import pseudonymizer, wire
+from projections import schema
+from projections.projector import Projector, connect
+from tests.bot.conftest import CLOCK, Harness
+from tests.bot.fake_telegram import BOT_ID, FakeUser
+from tests.bot.test_forget_unlinks import decrypted_events, derived_forms, redis_dump
+
+
+def tables_holding(dump: str, value: str) -> set[str]:
+    """The tables whose COPY data in a pg_dump holds `value`."""
+    found, table = set(), None
+    for line in dump.splitlines():
+        copy = re.match(r"COPY [^.]+\.(\w+) ", line)
+        if copy:
+            table = copy[1]
+        elif line == "\\.":
+            table = None
+        elif value in line:
+            found.add(table or "(outside table data)")
+    return found
+
+
+@pytest.mark.slow
+async def test_forgetting_a_reporter_from_before_references_leaves_only_what_the_threat_model_says(
+    tg, bot, db, keys, pg_app, read_model, redis, tmp_path: Path, caplog, monkeypatch
+):
+    caplog.set_level(logging.DEBUG)
+    client, prefix = redis
+    dp = wire(pg_app, keys, read_model, client, prefix=prefix, clock=lambda: CLOCK).dispatcher
+    user = FakeUser(tg, 7_770_009)
+    h = Harness(tg, dp, bot, pg_app, user)
+    with monkeypatch.context() as earlier_release:  # events and key row named by the pseudonym
+        earlier_release.setattr(Svodka, "_reference", lambda self, pseudonym, create: pseudonym)
+        await h.detention_summary(count="2", description="в автозаке у метро")
+        assert "сохранён" in await h.tap("Подтвердить")
+    pseudonym = pseudonymizer(keys)(user.id)
+    [report] = h.reports()
+    assert report.reporter == pseudonym
+
+    await h.say("/forget")
+    assert "стёрты" in await h.tap("Да, стереть")
+    assert pg_app.personal_fields(report.id) == "erased"
+
+    conn = await connect(db.url, db.schema, "svodka-legacy-forget-test")
+    try:
+        await schema.create(conn)
+        await Projector(pg_app.mapper).catch_up(conn)
+    finally:
+        await conn.close()
+    await bring_up_to_date(db, pg_app, keys)
+    assert (await export(db, pg_app, keys, tmp_path / "audit.jsonl", figures=False)).divergence is None
+    with psycopg.connect(db.url) as pg:
+        server_major = pg.info.server_version // 10000
+    dump = subprocess.run(
+        [pg_tool("pg_dump", server_major), "--schema", db.schema, db.url], check=True, capture_output=True, text=True
+    ).stdout
+    places = {
+        "pg_dump": dump,
+        "decrypted events": decrypted_events(db, pg_app),
+        "Redis": await redis_dump(client, prefix),
+        "logs": caplog.text + "\n".join(str(r.__dict__) for r in caplog.records),
+        "audit export": (tmp_path / "audit.jsonl").read_text(),
+    }
+    forms = derived_forms(keys, user.id, BOT_ID, prefix)
+    remaining = {(form, place) for form, value in forms.items() for place, text in places.items() if value in text}
+    assert remaining == {
+        ("pseudonym", "decrypted events"),  # their old Report.Submitted: reporter and subject
+        ("pseudonym", "pg_dump"),  # the read model, below
+        ("audit pseudonym", "audit export"),  # their old facts, as chained
+    }
+    assert tables_holding(dump, pseudonym) <= {"rm_reports", "rm_abuse"}

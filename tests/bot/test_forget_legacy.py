@@ -9,22 +9,15 @@ from __future__ import annotations
 
 import logging
 import re
-import subprocess
 from pathlib import Path
 
-import psycopg
 import pytest
 
 from domain.application import Svodka
-from infra.audit.export import export
-from infra.audit.part import bring_up_to_date
-from infra.backup import pg_tool
 from infra.bot_part import pseudonymizer, wire
-from projections import schema
-from projections.projector import Projector, connect
 from tests.bot.conftest import CLOCK, Harness
 from tests.bot.fake_telegram import BOT_ID, FakeUser
-from tests.bot.test_forget_unlinks import decrypted_events, derived_forms, redis_dump
+from tests.bot.test_forget_unlinks import derived_forms, everything_stored
 
 
 def tables_holding(dump: str, value: str) -> set[str]:
@@ -62,26 +55,8 @@ async def test_forgetting_a_reporter_from_before_references_leaves_only_what_the
     assert "стёрты" in await h.tap("Да, стереть")
     assert pg_app.personal_fields(report.id) == "erased"
 
-    conn = await connect(db.url, db.schema, "svodka-legacy-forget-test")
-    try:
-        await schema.create(conn)
-        await Projector(pg_app.mapper).catch_up(conn)
-    finally:
-        await conn.close()
-    await bring_up_to_date(db, pg_app, keys)
-    assert (await export(db, pg_app, keys, tmp_path / "audit.jsonl", figures=False)).divergence is None
-    with psycopg.connect(db.url) as pg:
-        server_major = pg.info.server_version // 10000
-    dump = subprocess.run(
-        [pg_tool("pg_dump", server_major), "--schema", db.schema, db.url], check=True, capture_output=True, text=True
-    ).stdout
-    places = {
-        "pg_dump": dump,
-        "decrypted events": decrypted_events(db, pg_app),
-        "Redis": await redis_dump(client, prefix),
-        "logs": caplog.text + "\n".join(str(r.__dict__) for r in caplog.records),
-        "audit export": (tmp_path / "audit.jsonl").read_text(),
-    }
+    places = await everything_stored(db, pg_app, keys, client, prefix, tmp_path, caplog)
+    dump = places["pg_dump"]
     forms = derived_forms(keys, user.id, BOT_ID, prefix)
     remaining = {(form, place) for form, value in forms.items() for place, text in places.items() if value in text}
     assert remaining == {

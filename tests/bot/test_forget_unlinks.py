@@ -57,6 +57,32 @@ def decrypted_events(db, app) -> str:
     return "\n".join(app.mapper.compressor.decompress(app.mapper.cipher.decrypt(bytes(r[0]))).decode() for r in rows)
 
 
+async def everything_stored(db, app, keys, client, prefix: str, tmp_path: Path, caplog) -> dict[str, str]:
+    """The read model, the chain and an export brought up to date, then every place svodka keeps
+    anything: a pg_dump of the schema, the decrypted events, Redis, the logs, the audit export."""
+    conn = await connect(db.url, db.schema, "svodka-unlinkable-test")
+    try:
+        await schema.create(conn)
+        await Projector(app.mapper).catch_up(conn)
+    finally:
+        await conn.close()
+    await bring_up_to_date(db, app, keys)
+    assert (await export(db, app, keys, tmp_path / "audit.jsonl", figures=False)).divergence is None
+    with psycopg.connect(db.url) as pg:  # pg_dump refuses a server newer than itself (the embedded one)
+        server_major = pg.info.server_version // 10000
+    dump = subprocess.run(
+        [pg_tool("pg_dump", server_major), "--schema", db.schema, db.url], check=True, capture_output=True, text=True
+    ).stdout
+    assert "svodka_events" in dump and "rm_reports" in dump and "subject_keys" in dump
+    return {
+        "pg_dump": dump,
+        "decrypted events": decrypted_events(db, app),
+        "Redis": await redis_dump(client, prefix),
+        "logs": caplog.text + "\n".join(str(r.__dict__) for r in caplog.records),
+        "audit export": (tmp_path / "audit.jsonl").read_text(),
+    }
+
+
 async def redis_dump(client, prefix: str) -> str:
     lines = []
     async for key in client.scan_iter(f"{prefix}:*"):
@@ -91,30 +117,13 @@ async def test_after_forget_no_stored_form_of_the_reporter_remains(
     assert pg_app.personal_fields(report.id) == "erased"
 
     # The read model, the audit chain and an export, all brought up to date after the forget.
+    places = await everything_stored(db, pg_app, keys, client, prefix, tmp_path, caplog)
     conn = await connect(db.url, db.schema, "svodka-unlinkable-test")
     try:
-        await schema.create(conn)
-        await Projector(pg_app.mapper).catch_up(conn)
         assert await conn.fetchval("SELECT count(*) FROM rm_reports WHERE reporter = $1", reference) == 1
         assert await conn.fetchval("SELECT forgotten AND blocked FROM rm_reporters WHERE pseudonym = $1", reference)
     finally:
         await conn.close()
-    await bring_up_to_date(db, pg_app, keys)
-    assert (await export(db, pg_app, keys, tmp_path / "audit.jsonl", figures=False)).divergence is None
-
-    with psycopg.connect(db.url) as pg:  # pg_dump refuses a server newer than itself (the embedded one)
-        server_major = pg.info.server_version // 10000
-    dump = subprocess.run(
-        [pg_tool("pg_dump", server_major), "--schema", db.schema, db.url], check=True, capture_output=True, text=True
-    ).stdout
-    assert "svodka_events" in dump and "rm_reports" in dump and "subject_keys" in dump
-    places = {
-        "pg_dump": dump,
-        "decrypted events": decrypted_events(db, pg_app),
-        "Redis": await redis_dump(client, prefix),
-        "logs": caplog.text + "\n".join(str(r.__dict__) for r in caplog.records),
-        "audit export": (tmp_path / "audit.jsonl").read_text(),
-    }
     forms = derived_forms(keys, user.id, BOT_ID, prefix)
     for form, value in forms.items():
         for place, text in places.items():

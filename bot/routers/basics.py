@@ -96,8 +96,8 @@ async def cancel(message: Message, state: FSMContext, bot: Bot, saved_prefs: dic
     await state.clear()
     text = _("Cancelled. Nothing was sent.")
     if data.get("panel") is not None:
-        own = {**data, "own": [*data.get("own", ()), message.message_id]}  # /cancel itself goes too
-        await clear_away(bot, message.chat.id, own, text, wipe=not keeps_summary(saved_prefs or {}))
+        draft = {**data, "own": [*data.get("own", ()), message.message_id]}  # /cancel itself goes too
+        await clear_away(bot, message.chat.id, draft, text, wipe=not keeps_summary(saved_prefs or {}))
     else:
         await message.answer(text)
 

@@ -37,8 +37,9 @@ class OutboxCollector(Collector):
             value=depth.oldest_age_seconds,
         )
         deliveries = CounterMetricFamily(
-            "svodka_outbox_deliveries", "Outbox delivery outcomes by kind (telegram, webhook): sent, failed "
-            "(one failed attempt), given_up (after a day of retries).", labels=["kind", "outcome"],
+            "svodka_outbox_deliveries", "Outbox delivery outcomes by kind (telegram, webhook, alert): sent, failed "
+            "(one failed attempt), given_up (after a day of retries; an alert at once when its subscriber is "
+            "gone).", labels=["kind", "outcome"],
         )
         for (kind, outcome), count in sorted(depth.counters.items()):
             deliveries.add_metric([kind, outcome], count)

@@ -31,7 +31,7 @@ from projections import schema, triage
 router = APIRouter(include_in_schema=False)
 DESK = f"{PREFIX}/desk"
 KEY = re.compile(r"^desk-[0-9a-f]{32}$")  # the form's own idempotency key, made when the form is shown
-FIELDS = ("city", "kind", "count", "time", "description")
+FIELDS = ("city", "region", "kind", "count", "time", "description")
 MINE_LIMIT = 200
 register_words()
 
@@ -51,11 +51,18 @@ def _cities(application: Svodka, lang: str) -> list[dict[str, str]]:
     return out
 
 
+def _regions(application: Svodka, lang: str) -> list[tuple[str, str]]:
+    """(code, name) for a place the gazetteer has no city for: a village is counted under its region."""
+    regions = [(r.code, r.name_ru if lang == "ru" else r.name_en) for r in application.gazetteer.regions]
+    return sorted(regions, key=lambda r: r[1])
+
+
 def _form(request: Request, signed: Signed, *, values: dict[str, str] | None = None, key: str | None = None,
           problems: dict[str | None, str] | None = None, status: int = 200) -> HTMLResponse:
+    application = _application(request)
     return render(request, "desk.html", signed, status=status, values=values or {"kind": "detention"},
                   key=key or f"desk-{uuid.uuid4().hex}", problems=problems or {},
-                  cities=_cities(_application(request), signed.lang))
+                  cities=_cities(application, signed.lang), regions=_regions(application, signed.lang))
 
 
 @router.get(DESK, response_class=HTMLResponse)

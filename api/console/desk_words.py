@@ -44,6 +44,8 @@ def register_words() -> None:
             "dk_status_rejected": "отклонено", "dk_status_duplicate": "дубликат", "dk_status_retracted": "отозвано",
             "dk_notes": "Замечания",
             "dk_region": "Регион", "dk_date": "Дата",
+            "dk_region_field": "Регион (если города нет в списке: посёлок, трасса)",
+            "dk_region_by_city": "— по городу —",
             "dk_p_unreadable": "Эту строку нельзя прочитать как CSV.",
             "dk_p_cells": "В строке {cells} ячеек, а в заголовке {header}: нет ли запятой или точки с запятой "
                           "внутри ячейки без кавычек?",
@@ -93,6 +95,8 @@ def register_words() -> None:
             "dk_status_rejected": "rejected", "dk_status_duplicate": "duplicate", "dk_status_retracted": "retracted",
             "dk_notes": "Notes",
             "dk_region": "Region", "dk_date": "Date",
+            "dk_region_field": "Region (when the city is not listed: a village, a road)",
+            "dk_region_by_city": "— from the city —",
             "dk_p_unreadable": "This row cannot be read as CSV.",
             "dk_p_cells": "This row has {cells} cells and the header {header}: is a comma or semicolon inside "
                           "a cell not in quotes?",

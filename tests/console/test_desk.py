@@ -162,3 +162,13 @@ def test_an_upload_too_large_or_not_utf8_is_refused_and_only_the_import_takes_la
     assert answer.status_code == 422 and "CSV UTF-8" in answer.text
     # Every other route keeps the API's 64 KiB.
     assert desk.post("/console/desk/reports", data={"csrf": csrf, "description": "x" * 70_000}).status_code == 413
+
+
+def test_a_place_without_a_listed_city_is_entered_by_its_region(desk, pg_app):
+    form = {**form_of(desk), "city": "", "region": "RU-KRS", "kind": "checkpoint", "count": "",
+            "time": f"{DAY}T07:45"}
+    answer = desk.post("/console/desk/reports", data=form)
+    assert answer.status_code == 303, answer.text
+    report = pg_app.report(UUID(answer.headers["location"].split("/")[-1].split("?")[0]))
+    assert (report.region, report.city, report.kind.value) == ("RU-KRS", None, "checkpoint")
+    assert "Курская область" in desk.get(answer.headers["location"]).text

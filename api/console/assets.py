@@ -12,7 +12,8 @@ from fastapi.responses import Response
 from api.dashboard.router import SECURITY_HEADERS
 
 router = APIRouter(include_in_schema=False)
-ASSETS = {"console.css": "text/css; charset=utf-8", "console.js": "text/javascript; charset=utf-8"}
+ASSETS = {"console.css": "text/css; charset=utf-8", "console.js": "text/javascript; charset=utf-8",
+          "desk.js": "text/javascript; charset=utf-8"}
 
 
 @cache

@@ -57,6 +57,7 @@ def test_an_operator_enters_a_report_then_imports_a_sheet_and_the_dashboard_foll
         assert page.url.endswith("/console/desk")
 
         page.fill("#city", "Новосибирск")
+        assert page.text_content("#zone") == "Новосибирская область · Asia/Novosibirsk"  # before the time is typed
         page.select_option("#kind", "detention")
         page.fill("#count", "4")
         page.fill("#time", f"{DAY}T22:30")

@@ -22,6 +22,7 @@ from aiogram.types import Update
 from aiogram.webhook.aiohttp_server import SimpleRequestHandler, setup_application
 from aiohttp import web
 from redis.asyncio import BlockingConnectionPool, Redis
+from redis.asyncio.connection import Connection
 from redis.asyncio.retry import Retry
 from redis.backoff import ExponentialBackoff
 from redis.exceptions import ConnectionError as RedisConnectionError
@@ -60,16 +61,18 @@ def make_bot(token: str, api_url: str, flood: FloodControl | None = None) -> Bot
     return Bot(token, session=session)
 
 
-def bot_redis(url: str, connections: int) -> Redis:
+def bot_redis(url: str, connections: int, connection_class: type[Connection] = Connection) -> Redis:
     """A pool that makes an update wait for a free connection: redis-py's default pool raises
     MaxConnectionsError past 100, which turned a surge of reporters into apologies."""
     pool = BlockingConnectionPool.from_url(
         url,
         max_connections=connections,
+        connection_class=connection_class,
         timeout=60,
         # Under a surge a pooled connection now and then reads end-of-file; the command is tried
         # again on a fresh one rather than failing the reporter's update (redis-py retries nothing
-        # by default).
+        # by default). A retried command may have run once already: the bot's scripts allow that
+        # (bot/redis_gate.py).
         retry=Retry(ExponentialBackoff(cap=0.5, base=0.02), 3),
         retry_on_error=[RedisConnectionError],
     )

@@ -8,8 +8,9 @@ import asyncio
 import pytest
 from redis.asyncio import ConnectionPool, Redis
 from redis.asyncio.connection import Connection
+from redis.exceptions import ConnectionError as RedisConnectionError
 
-from infra.bot_part import pseudonymizer, wire
+from infra.bot_part import bot_redis, pseudonymizer, wire
 from tests.bot.conftest import CLOCK, Harness
 from tests.bot.fake_telegram import FakeUser
 from tests.isolation import REDIS_URL
@@ -141,3 +142,40 @@ async def test_with_redis_unreachable_a_tap_is_answered_and_the_apology_is_in_te
     finally:
         await nobody.aclose()
     assert "Traceback" not in str(tg.calls)
+
+
+class LosesAReply(Connection):
+    """A connection that, once armed, reads the reply of its next command, then fails as a
+    connection that read end-of-file: the command ran, the bot never hears so, and the pool
+    tries it again (as happened under the surge: a step stalled for the lock's whole minute)."""
+
+    armed_for = 0  # lose the reply of this command from now (1: the next one); 0: none
+
+    async def read_response(self, *args, **kwargs):
+        response = await super().read_response(*args, **kwargs)
+        if LosesAReply.armed_for:
+            LosesAReply.armed_for -= 1
+            if LosesAReply.armed_for == 0:
+                self._reader = None  # as a dropped socket leaves it
+                raise RedisConnectionError("reply lost")
+        return response
+
+
+@pytest.mark.parametrize("lost", [1, 2], ids=["going in", "coming out"])
+async def test_a_redis_reply_lost_mid_update_is_retried_and_the_step_still_lands(
+    tg, bot, memory_app, keys, read_model, redis, lost
+):
+    _client, prefix = redis
+    client = bot_redis(REDIS_URL, 4, connection_class=LosesAReply)
+    try:
+        dp = wire(memory_app, keys, read_model, client, prefix=prefix, clock=lambda: CLOCK).dispatcher
+        h = Harness(tg, dp, bot, memory_app, FakeUser(tg, 6_660_007))
+        await h.say("/report")
+        LosesAReply.armed_for = lost
+        async with asyncio.timeout(20):  # the lock it took on the first try would hold it for 60 s
+            assert "Где" in await h.tap("Задержание")
+        assert LosesAReply.armed_for == 0
+        assert "Когда" in await h.say("Москва")  # the step was kept, and the lock let go
+    finally:
+        LosesAReply.armed_for = 0
+        await client.aclose()

@@ -7,8 +7,8 @@ and 1 a second per chat (bursts of 3), answering 429 with retry_after as Telegra
 runs in its own process with its production outgoing path (bot/outgoing.py). Every reporter
 starts /report at once and walks a whole detention report, pausing 1-3 s to read before each
 step, as people do. The bound is 30 a second divided by the calls the limits count that one
-report cost in the run (tap answers are not counted; 7 before the bot tidied the chat after
-Confirm). Reported: completed reports per minute from the first /report to the last receipt,
+report cost in the run (tap answers are not counted; 8 since the bot tidies the chat after
+Confirm, 7 before). Reported: completed reports per minute from the first /report to the last receipt,
 and the ratio to the bound (goal: at least 0.9), with every report completed, no apology and
 every tap answered once. With --redis, each round runs the bot without Redis, then with it.
 """

@@ -272,17 +272,27 @@ class Svodka(Application[UUID]):
 
     # `by` is the reporter's pseudonym; events keep their reference instead (see `_reference`).
 
-    def confirm_checkpoint(self, rid: UUID, by: str | None, seen_at: datetime | None = None) -> int:
-        """"Still there", seen at `seen_at` (default: now, as it is sent); once per pseudonym."""
-        when = check_occurred_at(seen_at or utc_now())
-        voter = self._reference(by, create=True)
-        return self._change(rid, None, lambda r: r.confirm(by=voter, seen_at=when))
+    def confirm_checkpoint(self, rid: UUID, by: str | None, seen_at: datetime | None = None) -> bool:
+        """"Still there", seen at `seen_at` (default: now, as it is sent); once per pseudonym.
+        False when this pseudonym had already said so: the repeat is not counted."""
+        return self._vote(rid, by, seen_at, Report.confirm)
 
-    def clear_checkpoint(self, rid: UUID, by: str | None, seen_at: datetime | None = None) -> int:
-        """"Gone", seen at `seen_at` (default now); ends the checkpoint per `Report.clear`'s rule."""
+    def clear_checkpoint(self, rid: UUID, by: str | None, seen_at: datetime | None = None) -> bool:
+        """"Gone", seen at `seen_at` (default now); ends the checkpoint per `Report.clear`'s rule.
+        False when this pseudonym had already said so: the repeat is not counted."""
+        return self._vote(rid, by, seen_at, Report.clear)
+
+    def _vote(
+        self, rid: UUID, by: str | None, seen_at: datetime | None, cast: Callable[[Report, str | None, datetime], bool]
+    ) -> bool:
+        # The caller must know whether the vote counted, so a reporter is never thanked for a repeat.
         when = check_occurred_at(seen_at or utc_now())
         voter = self._reference(by, create=True)
-        return self._change(rid, None, lambda r: r.clear(by=voter, seen_at=when))
+        report = self._get(rid)
+        if not cast(report, voter, when):
+            return False
+        self._save(report)
+        return True
 
     def clear_checkpoint_as_moderator(
         self, rid: UUID, *, moderator: str, expected_version: int | None = None

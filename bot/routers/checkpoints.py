@@ -152,8 +152,9 @@ async def _list(
 async def vote(cb: CallbackQuery, callback_data: CheckpointVote, reporter: str, svodka: Svodka, tap: Tap) -> None:
     try:
         rid = UUID(hex=callback_data.id)
-        change = svodka.confirm_checkpoint if callback_data.act == "still" else svodka.clear_checkpoint
-        await asyncio.to_thread(change, rid, by=reporter)
+        still = callback_data.act == "still"
+        change = svodka.confirm_checkpoint if still else svodka.clear_checkpoint
+        counted = await asyncio.to_thread(change, rid, by=reporter)
     except (ValueError, DomainError):
         await tap.answer(_("This checkpoint can no longer be updated."), alert=True)
         return
@@ -161,4 +162,9 @@ async def vote(cb: CallbackQuery, callback_data: CheckpointVote, reporter: str, 
         log.error("checkpoint vote not stored", extra={"error": type(error).__name__})
         await tap.answer(_("Could not save that just now. Please try again in a minute."), alert=True)
         return
-    await tap.answer(_("Thank you, noted."))
+    if counted:
+        await tap.answer(_("Thank you, noted."))
+    elif still:  # a repeat changes nothing: say so rather than thank them for it
+        await tap.answer(_("You already said this checkpoint is still there; your vote counts once."))
+    else:
+        await tap.answer(_("You already said this checkpoint is gone; your vote counts once."))

@@ -39,12 +39,39 @@ async def test_checkpoints_near_a_city_can_be_confirmed_and_cleared(harness, rea
     assert first.version == 2 and not first.cleared  # created, then confirmed
     # One "gone" from someone other than its reporter is a vote, not an end (two distinct others are).
     assert second.gone == {h.app.reporter_reference(me)} and not second.cleared
-    await h.send(h.user.press("2 уже нет"))  # a double tap: counted once, answered the same
-    assert h.last_answer()["text"] == "Спасибо, учтено." and h.app.report(second.id).version == 2
+    await h.send(h.user.press("2 уже нет"))  # a double tap: counted once, and told so
+    assert "уже отметили" in h.last_answer()["text"] and h.app.report(second.id).version == 2
     h.app.clear_checkpoint_as_moderator(first.id, moderator="anna")
     await h.send(h.user.press("1 уже нет"))  # already gone: a polite answer, no exception
     assert "уже нельзя" in h.last_answer()["text"]
     assert me not in str(h.tg.calls)
+
+
+async def test_a_repeated_vote_is_not_thanked_for_but_told_it_counts_once(harness, read_model):
+    h = harness
+    read_model.checkpoints = [_checkpoint(h.app, "a")]
+    for lang, still, gone, thanks, again_still, again_gone in (
+        ("ru", "1 ещё там", "1 уже нет", "Спасибо, учтено.",
+         "Вы уже отметили, что блокпост ещё там; ваш голос учитывается один раз.",
+         "Вы уже отметили, что блокпоста больше нет; ваш голос учитывается один раз."),
+        ("en", "1 still there", "1 gone", "Thank you, noted.",
+         "You already said this checkpoint is still there; your vote counts once.",
+         "You already said this checkpoint is gone; your vote counts once."),
+    ):  # fmt: skip
+        h.user.language_code = lang
+        await h.say("/checkpoints")
+        await h.say("Курск")
+        await h.send(h.user.press(still))
+        # Russian votes first; the same person in English has already voted both ways.
+        assert h.last_answer()["text"] == (thanks if lang == "ru" else again_still)
+        await h.send(h.user.press(still))
+        assert h.last_answer()["text"] == again_still
+        await h.send(h.user.press(gone))
+        assert h.last_answer()["text"] == (thanks if lang == "ru" else again_gone)
+        await h.send(h.user.press(gone))
+        assert h.last_answer()["text"] == again_gone
+    report = h.app.report(read_model.checkpoints[0].id)
+    assert report.version == 3 and len(report.still_there) == 1 and len(report.gone) == 1 and not report.cleared
 
 
 async def test_checkpoints_bad_inputs_and_an_unavailable_read_model(harness, read_model):

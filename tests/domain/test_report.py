@@ -238,6 +238,16 @@ def test_one_still_there_per_pseudonym_however_often_it_is_tapped(app):
     assert len(confirmed) == 1 and confirmed[0].seen_at is not None
 
 
+def test_a_vote_says_whether_it_counted_so_a_repeat_is_never_thanked_for(app):
+    rid = app.submit(checkpoint()).id
+    assert app.confirm_checkpoint(rid, by="x" * 64) is True
+    assert app.confirm_checkpoint(rid, by="x" * 64) is False
+    assert app.clear_checkpoint(rid, by="x" * 64) is True  # "gone" is a vote of its own kind
+    assert app.clear_checkpoint(rid, by="x" * 64) is False
+    assert app.confirm_checkpoint(rid, by="y" * 64) is True
+    assert app.report(rid).still_there == {app.reporter_reference("x" * 64), app.reporter_reference("y" * 64)}
+
+
 def test_gone_from_the_reporter_or_a_moderator_ends_a_checkpoint_at_once(app):
     reporter = "c" * 64
     own = app.submit(checkpoint(reporter=reporter)).id

@@ -104,6 +104,9 @@ async def test_subscribers_get_one_alert_per_credible_checkpoint_and_gone_when_i
 
     # The alert's own buttons vote; one stranger's "gone" does not end it, a second one does.
     await anna.tap("Уже нет")
+    assert anna.last_answer()["text"] == "Спасибо, учтено."
+    await anna.tap("Уже нет")  # a double tap on the alert: counted once, and told so
+    assert anna.last_answer()["text"] == "Вы уже отметили, что блокпоста больше нет; ваш голос учитывается один раз."
     await settle(conn, application, follower)
     await drain(alert_sender, pool)
     assert alerts_to(telegram, ANNA, "✅") == []

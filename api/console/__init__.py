@@ -37,10 +37,14 @@ How a page module uses this (api/console/web.py):
 from __future__ import annotations
 
 from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import Response
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from api.console import assets, desk, signin
-from api.console.web import Refused, SignInNeeded, WORDS, clear_session_cookie, render
+from api.console.i18n import language
+from api.console.web import PREFIX, Refused, SignInNeeded, WORDS, clear_session_cookie, render, signed
+from api.errors import UNAVAILABLE
 
 ROUTERS = [signin.router, desk.router, assets.router]
 
@@ -64,3 +68,29 @@ def install(app: FastAPI) -> None:
     async def _refused(request: Request, exc: Refused) -> Response:
         return render(request, "refused.html", None, lang=exc.lang, status=exc.status, headers=exc.headers,
                       message=exc.message)
+
+    _pages_for_console(app, RequestValidationError, lambda exc: (422, "bad_address"))
+    _pages_for_console(app, StarletteHTTPException, lambda exc: (
+        exc.status_code, "no_page" if exc.status_code in (404, 405) else "forbidden"))
+
+
+def _pages_for_console(app: FastAPI, kind: type[Exception], said) -> None:
+    """FastAPI's own refusals (a report id cut short in a link, a mistyped address) under /console
+    as a page in the console's layout and language; everywhere else the API's JSON, unchanged
+    (api/errors.py installs those first). A browser without JavaScript cannot read JSON."""
+    api_handler = app.exception_handlers[kind]
+
+    async def handler(request: Request, exc: Exception) -> Response:
+        path = request.url.path
+        if path != PREFIX and not path.startswith(PREFIX + "/"):
+            return await api_handler(request, exc)
+        try:
+            who = await signed(request)  # the header shows who is signed in, as on every page
+        except UNAVAILABLE:
+            who = None
+        status, key = said(exc)
+        lang = who.lang if who else language(request)
+        return render(request, "refused.html", who, lang=lang, status=status, message=WORDS[lang][key],
+                      headers=getattr(exc, "headers", None))
+
+    app.add_exception_handler(kind, handler)

@@ -58,6 +58,9 @@ register(
         "desk_title": "Приём сообщений",
         "desk_soon": "Форма приёма сообщений.",
         "error_title": "Не получилось",
+        "bad_address": "В адресе страницы ошибка: в нём что-то не так (например, номер сообщения "
+                       "скопирован не целиком). Вернитесь в консоль и откройте страницу оттуда.",
+        "no_page": "Такой страницы в консоли нет. Вернитесь в консоль и откройте страницу оттуда.",
     },
     en={
         "console": "Svodka: console",
@@ -88,5 +91,8 @@ register(
         "desk_title": "Desk",
         "desk_soon": "The form for phoned-in reports.",
         "error_title": "That did not work",
+        "bad_address": "This page's address is wrong: part of it is not valid (a report id copied only in "
+                       "part, say). Go back to the console and open the page from there.",
+        "no_page": "There is no such page in the console. Go back to the console and open the page from there.",
     },
 )

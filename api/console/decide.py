@@ -17,6 +17,7 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 from starlette.concurrency import run_in_threadpool
 
+from api.console.domain_words import spoken
 from api.console.i18n import register
 from api.console.present import local_time
 from api.console.web import PREFIX, Posted, Refused, back_to, console_post, render, see_other
@@ -120,10 +121,10 @@ async def decide_one(request: Request, rid: UUID, action: str,
     try:
         outcome, conflict = await run_in_threadpool(run)
     except ReportNotFound as missing:
-        raise Refused(404, missing.message, lang) from None
+        raise Refused(404, spoken(missing, lang), lang) from None
     except DomainError as refused:
         return render(request, "refused.html", posted.signed, status=domain_status(refused),
-                      message=refused.message, back=back_to(posted, f"{PREFIX}/reports/{rid}"))
+                      message=spoken(refused, lang), back=back_to(posted, f"{PREFIX}/reports/{rid}"))
     if conflict is not None:
         _, found, now = conflict
         return render(request, "conflict.html", posted.signed, status=409, rid=rid, action=action, seen=seen,
@@ -175,7 +176,7 @@ async def decide_many(request: Request, posted: Posted = Depends(console_post("m
                 who = ", ".join(sorted({c.by for c in found if c.by})) or "?"
                 results.append(BulkResult(rid_text, False, w["bulk_conflict"].format(version=now, who=who)))
             except DomainError as refused:
-                results.append(BulkResult(rid_text, False, refused.message))
+                results.append(BulkResult(rid_text, False, spoken(refused, lang)))
         return results
 
     results = await run_in_threadpool(run)

@@ -18,6 +18,7 @@ from starlette.datastructures import UploadFile
 
 from api.console.decide import folded
 from api.console.desk_words import register_words
+from api.console.domain_words import spoken
 from api.console.importing import (
     IMPORT_PATH, MAX_FILE_BYTES, MAX_IMPORT_BODY, dry_run, import_rows, operator_channel, stored_before,
 )
@@ -87,7 +88,7 @@ async def enter(request: Request, posted: Posted = Depends(console_post("operato
     try:
         submission = await request.app.state.api.intake.submit(row.report)
     except DomainError as error:  # this form's key was used for a different report (edited after sending)
-        return _form(request, signed, values=values, problems={None: error.message}, status=409)
+        return _form(request, signed, values=values, problems={None: spoken(error, signed.lang)}, status=409)
     request.app.state.api.metrics.intake_outcome("created" if submission.created else "retry")
     return see_other(f"{DESK}/reports/{submission.id}?new={int(submission.created)}")
 
@@ -158,10 +159,10 @@ async def import_file(request: Request, _: None = Depends(_large_form),
 
 
 def say(problem: Problem, signed: Signed) -> str:
-    """A row's problem in the page's language: the sheet's own problems have words of their own;
-    the domain's rules (a time in the future, a count out of range) speak English, as the API does."""
+    """A row's problem in the page's language: the sheet's own problems have words of their own,
+    the domain's rules (a time in the future, a count out of range) are said again in the page's words."""
     if problem.code is None:
-        return problem.message
+        return spoken(problem.message, signed.lang)
     return signed.w[f"dk_p_{problem.code}"].format(**problem.parts)
 
 
@@ -216,6 +217,6 @@ async def retract(request: Request, rid: UUID, posted: Posted = Depends(console_
     except ReportNotFound:
         raise Refused(404, signed.w["dk_not_found"], signed.lang) from None
     except DomainError as error:
-        raise Refused(409, error.message, signed.lang) from None
+        raise Refused(409, spoken(error, signed.lang), signed.lang) from None
     await folded(request, rid, version)  # so "my reports" shows it retracted
     return see_other(f"{DESK}/mine?retracted={rid}")

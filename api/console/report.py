@@ -11,6 +11,7 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse
 from starlette.concurrency import run_in_threadpool
 
+from api.console.domain_words import spoken
 from api.console.i18n import register
 from api.console.present import age, local_input, local_time, place_name
 from api.console.web import PREFIX, Refused, Signed, console_session, render
@@ -34,7 +35,7 @@ async def report(request: Request, rid: UUID, signed: Signed = Depends(console_s
     try:
         found, history, fields = await run_in_threadpool(read)
     except ReportNotFound as missing:
-        raise Refused(404, missing.message, signed.lang) from None
+        raise Refused(404, spoken(missing, signed.lang), signed.lang) from None
     similar, figures = [], None
     async with request.app.state.api.read_model.pool.acquire() as conn:
         if await schema.exists(conn):

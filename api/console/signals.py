@@ -11,6 +11,7 @@ from fastapi.responses import HTMLResponse, Response
 from starlette.concurrency import run_in_threadpool
 
 from api import decisions
+from api.console.domain_words import spoken
 from api.console.i18n import register
 from api.console.web import PREFIX, Posted, Refused, Signed, back_to, console_post, console_session, render, see_other
 from domain.errors import DomainError
@@ -51,7 +52,7 @@ async def block(request: Request, ref: str, posted: Posted = Depends(console_pos
         await run_in_threadpool(lambda: decisions.block(application, ref, by=posted.signed.name,
                                                         reason=posted.get("reason")))
     except DomainError as refused:
-        raise Refused(422, refused.message, posted.signed.lang) from None
+        raise Refused(422, spoken(refused, posted.signed.lang), posted.signed.lang) from None
     return see_other(back_to(posted, f"{PREFIX}/signals"))
 
 
@@ -70,7 +71,7 @@ async def forget(request: Request, ref: str, posted: Posted = Depends(console_po
     try:
         await run_in_threadpool(lambda: decisions.forget(application, ref, by=posted.signed.name))
     except DomainError as refused:
-        raise Refused(422, refused.message, posted.signed.lang) from None
+        raise Refused(422, spoken(refused, posted.signed.lang), posted.signed.lang) from None
     return render(request, "forgotten.html", posted.signed, ref=ref)
 
 

@@ -3,9 +3,19 @@ FastAPI refuses before our code runs) and the domain's own rules (which speak En
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta, timezone
+
+import httpx
 import pytest
 
+from api.console.domain_words import spoken
+from domain.errors import DomainError
+from domain.model import check_description, check_detained, check_occurred_at, check_reason
+from domain.report import Kind
+from tests.console.conftest import OPERATOR, folded, sign_in
 from tests.console.test_decisions import _moderator
+from tests.console.test_desk import form_of
+from tests.console.test_queue import submit
 
 
 @pytest.fixture
@@ -32,3 +42,58 @@ def test_a_malformed_console_address_is_a_page_in_its_language_and_the_api_keeps
     nothing = api.client.get("/v1/no-such-thing")
     assert nothing.status_code == 404 and nothing.json()["error"]["message"] == "There is nothing at /v1/no-such-thing."
 
+
+def test_the_domains_rules_are_said_in_the_pages_language(serve, db, pg_app, live):
+    api = serve()
+    desk = httpx.Client(base_url=api.url, timeout=60, headers={"Origin": api.url})
+    sign_in(desk, OPERATOR)
+    future = (datetime.now(timezone.utc) + timedelta(days=2)).strftime("%Y-%m-%dT%H:%M")
+    page = desk.post("/console/desk/reports", data={**form_of(desk), "city": "Казань", "kind": "detention",
+                                                    "count": "2", "time": future})
+    assert page.status_code == 422 and "Время события не может быть в будущем." in page.text
+    assert "cannot be in the future" not in page.text
+    past = (datetime.now(timezone.utc) - timedelta(hours=3)).strftime("%Y-%m-%dT%H:%M")
+    page = desk.post("/console/desk/reports", data={**form_of(desk), "city": "Казань", "kind": "detention",
+                                                    "count": "20000", "time": past})
+    assert page.status_code == 422 and "Число задержанных должно быть от 1 до 10,000." in page.text
+    english = desk.get("/console/desk", params={"lang": "en"})
+    assert english.status_code == 200
+    page = desk.post("/console/desk/reports", data={**form_of(desk), "city": "Казань", "kind": "detention",
+                                                    "count": "2", "time": future})
+    assert "The time it happened cannot be in the future." in page.text
+
+    rid = submit(pg_app, "twice", city="Казань", detained=2)
+    pg_app.verify(rid, moderator="someone", expected_version=1)
+    folded(db, pg_app, rid)
+    anna, csrf = _moderator(api)
+    again = anna.post(f"/console/reports/{rid}/verify", data={"version": "2", "csrf": csrf})
+    assert again.status_code == 409 and "У сообщения уже статус «проверено»." in again.text
+    assert "already verified" not in again.text
+
+
+def _refusal(check, *args) -> DomainError:
+    with pytest.raises(DomainError) as raised:
+        check(*args)
+    return raised.value
+
+
+def test_the_domains_messages_have_words_and_an_unknown_one_reads_as_written():
+    now = datetime.now(timezone.utc)
+    refusals = [
+        _refusal(check_occurred_at, now.replace(tzinfo=None)),
+        _refusal(check_occurred_at, now + timedelta(days=1)),
+        _refusal(check_occurred_at, datetime(1990, 1, 1, tzinfo=timezone.utc)),
+        _refusal(check_detained, Kind.CHECKPOINT, 2),
+        _refusal(check_detained, Kind.DETENTION, None),
+        _refusal(check_detained, Kind.DETENTION, 2.5),
+        _refusal(check_detained, Kind.DETENTION, 0),
+        _refusal(check_description, "x" * 100_000),
+        _refusal(check_reason, " "),
+        _refusal(check_reason, "x" * 1_001),
+    ]
+    for refusal in refusals:
+        assert spoken(refusal, "ru") != refusal.message, refusal.message
+        assert not spoken(refusal, "ru").isascii()
+    assert spoken("A rule the console has no words for yet.", "ru") == "A rule the console has no words for yet."
+    # The API's words are not touched.
+    assert refusals[1].message == "The time it happened cannot be in the future."

@@ -178,6 +178,25 @@ def test_screenshots_at_desktop_and_phone_width(serve, db, pg_app, live, context
         assert page.evaluate("document.documentElement.scrollWidth") <= width  # no sideways scrolling
         page.screenshot(path=str(folder / f"console-queue-{width}.png"), full_page=True)
         assert (folder / f"console-queue-{width}.png").stat().st_size > 10_000
+    # r: to the current row's reject reason, where keys are typing, not shortcuts; Escape leaves it.
+    page.keyboard.press("r")
+    reason = page.locator(".queue .row.current [data-key=r]")
+    expect(reason).to_be_focused()
+    page.keyboard.press("o")
+    expect(reason).to_have_value("o")
+    page.keyboard.press("Escape")
+    current = page.locator(".queue .row.current").get_attribute("id").removeprefix("r-")
+    page.keyboard.press("o")  # o: open the current row's report
+    expect(page).to_have_url(f"{api.url}/console/reports/{current}")
+    for width in (1280, 360):
+        page.set_viewport_size({"width": width, "height": 900})
+        for name, path, title in (("report", f"/console/reports/{current}", "Report"),
+                                  ("signals", "/console/signals", "Signals")):
+            page.goto(api.url + path)
+            expect(page.locator("h1")).to_contain_text(title)
+            assert page.evaluate("document.documentElement.scrollWidth") <= width, name
+            page.screenshot(path=str(folder / f"console-{name}-{width}.png"), full_page=True)
+            assert (folder / f"console-{name}-{width}.png").stat().st_size > 10_000
 
 
 def test_the_queue_offers_a_reload_when_new_reports_arrive(serve, db, pg_app, live, context):

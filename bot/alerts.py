@@ -26,6 +26,7 @@ from bot.callbacks import CheckpointVote
 from bot.conversation import close_report
 from bot.middlewares import Tap, is_answer
 from bot.panel import show
+from bot.prefs import keeps_summary
 from bot.routing import Handlers
 from bot.views import city_name
 from domain.alert_area import CITY, REGION, check_area, city_area, region_area
@@ -122,12 +123,13 @@ def _panel(areas: list[str], gazetteer: Gazetteer, note: str | None = None) -> t
 @router.message(Command("alerts"))
 async def open_alerts(
     message: Message, state: FSMContext, raw_state: str | None, reporter: str, gazetteer: Gazetteer,
-    alerts: AlertSubscriptions,
+    alerts: AlertSubscriptions, saved_prefs: dict[str, str] | None = None,
 ) -> None:  # fmt: skip
     assert message.bot is not None
     await close_report(
         message.bot, message.chat.id, state, raw_state,
         _("This report was closed when you opened /alerts. Nothing was sent; send /report to start again."),
+        wipe=not keeps_summary(saved_prefs or {}),
     )  # fmt: skip
     await state.clear()
     text, markup = _panel(await alerts.areas(reporter), gazetteer)

@@ -117,12 +117,16 @@ async def clear_away(bot: Bot, chat_id: int, draft: dict[str, Any], text: str, *
     await show(bot, chat_id, panel, text, None)
 
 
-async def close_report(bot: Bot, chat_id: int, state: FSMContext, raw_state: str | None, text: str) -> None:
+async def close_report(
+    bot: Bot, chat_id: int, state: FSMContext, raw_state: str | None, text: str, *, wipe: bool
+) -> None:
+    """Another command takes the chat over an open report: it ends visibly, and (with `wipe`)
+    leaves the phone as Cancel does."""
     if not is_report(raw_state):
         return
-    panel = (await state.get_data()).get("panel")
-    if panel is not None:
-        await show(bot, chat_id, panel, text, None)
+    draft = await state.get_data()
+    if draft.get("panel") is not None:
+        await clear_away(bot, chat_id, draft, text, wipe=wipe)
 
 
 @dataclass

@@ -19,6 +19,7 @@ from bot.callbacks import CheckpointVote
 from bot.conversation import close_report
 from bot.middlewares import Tap, is_answer
 from bot.panel import show
+from bot.prefs import keeps_summary
 from bot.routing import Handlers
 from bot.states import CheckpointSearch
 from bot.views import city_name
@@ -47,11 +48,14 @@ NearbyCheckpoints = Callable[[float, float], Awaitable[Sequence[Checkpoint]]]
 
 
 @router.message(Command("checkpoints"))
-async def ask_where(message: Message, state: FSMContext, raw_state: str | None) -> None:
+async def ask_where(
+    message: Message, state: FSMContext, raw_state: str | None, saved_prefs: dict[str, str] | None = None
+) -> None:
     assert message.bot is not None
     await close_report(
         message.bot, message.chat.id, state, raw_state,
         _("This report was closed when you opened /checkpoints. Nothing was sent; send /report to start again."),
+        wipe=not keeps_summary(saved_prefs or {}),
     )
     await state.set_state(CheckpointSearch.place)
     sent = await message.answer(_("Where? Send your location (📎 → Location) or type a city."))

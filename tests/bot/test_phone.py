@@ -134,6 +134,32 @@ async def test_cancel_and_a_replaced_report_leave_nothing_either(harness):
     assert h.reports() == []
 
 
+@pytest.mark.parametrize("command", ["/alerts", "/checkpoints"])
+async def test_a_report_closed_by_another_command_leaves_nothing_either(harness, command):
+    """/alerts or /checkpoints in the middle of a report end it as Cancel does: the answers and the
+    panel go, and one line says it was closed; with /settings keeping summaries, the panel says so."""
+    h = harness
+    own = await detention_up_to_summary(h)
+    panel = panel_id(h)
+    mark = len(h.tg.calls)
+    await typed(h, command)
+    assert sorted(h.tg.deleted(h.user.id)) == sorted([*own, panel])
+    closed = [t for t in said_since(h, mark) if "Ничего не отправлено" in t]
+    assert len(closed) == 1 and command in closed[0]
+    for text in said_since(h, mark):
+        assert "Екатеринбург" not in text and "Автозак" not in text
+    assert (h.user.id, panel) in h.tg.gone
+
+    await h.say("/settings")
+    await h.tap("Оставлять сводку")
+    await detention_up_to_summary(h)
+    panel = panel_id(h)
+    gone = len(h.tg.deleted(h.user.id))
+    await typed(h, command)
+    assert h.tg.deleted(h.user.id)[gone:] == []
+    assert command in h.tg.shown[(h.user.id, panel)][0]  # the panel itself says it was closed
+
+
 @pytest.mark.parametrize(
     "fault",
     [

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncpg
 import psycopg
+import redis.exceptions
 from eventsourcing.persistence import InterfaceError, OperationalError
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -65,6 +66,9 @@ UNAVAILABLE: tuple[type[BaseException], ...] = (
     asyncpg.OperatorInterventionError,
     ConnectionError,
     TimeoutError,
+    # Shared state (console sessions) when Redis is down: the builtin errors above are not its own.
+    redis.exceptions.ConnectionError,
+    redis.exceptions.TimeoutError,
 )
 RETRY_AFTER = {"Retry-After": "5"}
 UNAVAILABLE_MESSAGE = ("The database is unavailable for a moment; nothing may have been stored. "

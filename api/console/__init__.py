@@ -44,7 +44,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from api.console import assets, desk, signin
 from api.console.i18n import language
 from api.console.web import PREFIX, Refused, SignInNeeded, WORDS, clear_session_cookie, render, signed
-from api.errors import UNAVAILABLE
+from api.errors import RETRY_AFTER, UNAVAILABLE
 
 ROUTERS = [signin.router, desk.router, assets.router]
 
@@ -72,6 +72,8 @@ def install(app: FastAPI) -> None:
     _pages_for_console(app, RequestValidationError, lambda exc: (422, "bad_address"))
     _pages_for_console(app, StarletteHTTPException, lambda exc: (
         exc.status_code, "no_page" if exc.status_code in (404, 405) else "forbidden"))
+    for kind in UNAVAILABLE:  # a store down: a page that says to retry, with the API's Retry-After
+        _pages_for_console(app, kind, lambda exc: (503, "unavailable"))
 
 
 def _pages_for_console(app: FastAPI, kind: type[Exception], said) -> None:
@@ -90,7 +92,8 @@ def _pages_for_console(app: FastAPI, kind: type[Exception], said) -> None:
             who = None
         status, key = said(exc)
         lang = who.lang if who else language(request)
+        headers = RETRY_AFTER if status == 503 else getattr(exc, "headers", None)
         return render(request, "refused.html", who, lang=lang, status=status, message=WORDS[lang][key],
-                      headers=getattr(exc, "headers", None))
+                      headers=headers)
 
     app.add_exception_handler(kind, handler)

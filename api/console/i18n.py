@@ -61,6 +61,7 @@ register(
         "bad_address": "В адресе страницы ошибка: в нём что-то не так (например, номер сообщения "
                        "скопирован не целиком). Вернитесь в консоль и откройте страницу оттуда.",
         "no_page": "Такой страницы в консоли нет. Вернитесь в консоль и откройте страницу оттуда.",
+        "unavailable": "Хранилище svodka недоступно. Ничего не изменено; повторите через несколько секунд.",
     },
     en={
         "console": "Svodka: console",
@@ -94,5 +95,6 @@ register(
         "bad_address": "This page's address is wrong: part of it is not valid (a report id copied only in "
                        "part, say). Go back to the console and open the page from there.",
         "no_page": "There is no such page in the console. Go back to the console and open the page from there.",
+        "unavailable": "svodka's storage is unavailable for a moment. Nothing was changed; try again in a few seconds.",
     },
 )

@@ -151,3 +151,17 @@ def test_revoking_the_token_ends_its_console_sessions(serve, db):
     assert api.client.get("/console/queue").status_code == 200
     assert revoke(db, "carol")
     assert eventually(lambda: api.client.get("/console/queue").status_code == 401), "the session outlived its token"
+
+
+def test_sessions_kept_in_an_unreachable_redis_get_a_page_saying_to_retry(serve):
+    """Redis down (nothing listens on port 1): signing in and opening a page say, as a page in the
+    console's language rather than the API's JSON, to come back in a few seconds."""
+    api = serve(redis_url="redis://127.0.0.1:1/0")
+    for answer in (
+        api.client.post("/console/session", data={"token": MODERATOR}),
+        api.client.get("/console/queue", cookies={"svodka_console": "a" * 43}),
+    ):
+        assert answer.status_code == 503, answer.text
+        assert answer.headers["retry-after"]
+        assert answer.headers["content-type"].startswith("text/html")
+        assert "повторите через несколько секунд" in answer.text

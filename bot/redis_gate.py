@@ -26,6 +26,7 @@ from aiogram.fsm.storage.base import KeyBuilder, StateType, StorageKey
 from aiogram.fsm.storage.redis import RedisStorage
 from redis.asyncio import Redis
 
+from bot.drafts import DraftSeal
 from bot.gate import Entry, Visit
 from bot.guards import SEEN_TTL_SECONDS, RedisThrottle, seen_key
 from bot.prefs import RedisPreferences
@@ -83,7 +84,7 @@ return 1
 
 @dataclass
 class Held:
-    """A conversation as its lock holder sees it; `data` is the JSON Redis keeps."""
+    """A conversation as its lock holder sees it; `data` is the sealed JSON Redis keeps."""
 
     state: str | None
     data: str | None
@@ -95,8 +96,10 @@ class SharedConversations(RedisStorage):
     """aiogram's RedisStorage, except that a conversation whose update holds the lock is read
     from what the gate brought back and written when the gate lets the update out."""
 
-    def __init__(self, redis: Redis, key_builder: KeyBuilder) -> None:
-        super().__init__(redis, key_builder=key_builder, state_ttl=CONVERSATION_TTL, data_ttl=CONVERSATION_TTL)
+    def __init__(self, redis: Redis, key_builder: KeyBuilder, seal: DraftSeal) -> None:
+        # Sealed: a draft holds what the reporter typed, and Redis may keep it on disk (bot/drafts.py).
+        super().__init__(redis, key_builder=key_builder, state_ttl=CONVERSATION_TTL, data_ttl=CONVERSATION_TTL,
+                         json_loads=seal.loads, json_dumps=seal.dumps)
         self.held: dict[StorageKey, Held] = {}
 
     async def get_state(self, key: StorageKey) -> str | None:

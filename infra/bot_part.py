@@ -35,6 +35,7 @@ from bot.middlewares import KeepResponseTypes
 from bot.outgoing import FloodControl, UnchangedEditIsShown
 from bot.prefs import MemoryPreferences, Preferences, RedisPreferences
 from bot.routers.checkpoints import Checkpoint
+from bot.drafts import DraftSeal
 from bot.redis_gate import RedisGate, SharedConversations
 from bot.storage import ExpiringMemoryStorage, PseudonymousKeyBuilder
 from domain.application import Svodka
@@ -150,7 +151,8 @@ def wire(
         storage, isolation = ExpiringMemoryStorage(), SimpleEventIsolation()
     else:
         redis_prefs, redis_throttle = RedisPreferences(redis, prefix), RedisThrottle(redis, limit=throttle_limit, prefix=prefix)
-        conversations = SharedConversations(redis, PseudonymousKeyBuilder(pseudonymize, f"{prefix}:fsm"))
+        conversations = SharedConversations(redis, PseudonymousKeyBuilder(pseudonymize, f"{prefix}:fsm"),
+                                           DraftSeal(keys.subkey("conversation drafts")))
         prefs, throttle, storage = redis_prefs, redis_throttle, conversations
         gate = RedisGate(redis, conversations, redis_throttle, redis_prefs, prefix)
         isolation = DisabledEventIsolation()  # the gate holds the reporter's lock

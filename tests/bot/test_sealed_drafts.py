@@ -5,19 +5,14 @@ from __future__ import annotations
 
 import json
 
-from tests.bot.test_phone import DESCRIPTION, NEUTRAL_RU, redis_harness, typed  # noqa: F401 - the fixture
+from tests.bot.test_phone import DESCRIPTION, NEUTRAL_RU, detention_up_to_summary, redis_harness  # noqa: F401 - the fixture
 
 from bot.drafts import DraftSeal
 
 
 async def test_a_draft_in_redis_holds_neither_the_city_nor_the_description_in_plain_form(redis_harness):
     h, client, prefix = redis_harness
-    await typed(h, "/report")
-    await h.tap("Задержание")
-    await typed(h, "Екатеринбург")
-    await h.tap("Сейчас")
-    await typed(h, "17")
-    await typed(h, DESCRIPTION)
+    await detention_up_to_summary(h)  # typed: Екатеринбург, 17 and DESCRIPTION
     stored = b"".join([await client.get(k) or b"" async for k in client.scan_iter(f"{prefix}:fsm:*")])
     assert stored, "no draft in Redis"
     for typed_text in ("Екатеринбург", DESCRIPTION.split()[0], "А123ВС"):

@@ -157,10 +157,9 @@ def test_sessions_kept_in_an_unreachable_redis_get_a_page_saying_to_retry(serve)
     """Redis down (nothing listens on port 1): signing in and opening a page say, as a page in the
     console's language rather than the API's JSON, to come back in a few seconds."""
     api = serve(redis_url="redis://127.0.0.1:1/0")
-    for answer in (
-        api.client.post("/console/session", data={"token": MODERATOR}),
-        api.client.get("/console/queue", cookies={"svodka_console": "a" * 43}),
-    ):
+    signing_in = api.client.post("/console/session", data={"token": MODERATOR})
+    api.client.cookies.set("svodka_console", "a" * 43)  # a session id, to be looked up in Redis
+    for answer in (signing_in, api.client.get("/console/queue")):
         assert answer.status_code == 503, answer.text
         assert answer.headers["retry-after"]
         assert answer.headers["content-type"].startswith("text/html")

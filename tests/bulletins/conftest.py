@@ -9,10 +9,10 @@ import pytest
 
 from domain.bulletin import Schedule
 from infra.scheduler import Scheduler
-from projections import outbox_store, schema
 from projections.outbox import Follower, Outward
-from projections.projector import Projector, connect
+from projections.projector import Projector
 from tests.api.conftest import api, base_config, http, serve  # noqa: F401 - fixtures shared with the API tests
+from tests.outbox.conftest import conn  # noqa: F401 - the read model and outbox on this test's schema
 
 TIMES = (time(12), time(18), time(23))
 
@@ -36,15 +36,6 @@ class FakeClock:
 @pytest.fixture
 def application(pg_app):
     return pg_app
-
-
-@pytest.fixture
-async def conn(db):
-    connection = await connect(db.url, db.schema, "svodka-bulletin-tests")
-    await schema.create(connection)
-    await outbox_store.create(connection)
-    yield connection
-    await connection.close()
 
 
 @pytest.fixture

@@ -13,8 +13,11 @@ from pathlib import Path
 
 import pytest
 
+from dataclasses import replace
+
 from domain.application import Svodka
 from infra.bot_part import pseudonymizer, wire
+from projections.projector import connect
 from tests.bot.conftest import CLOCK, Harness
 from tests.bot.fake_telegram import BOT_ID, FakeUser
 from tests.bot.test_forget_unlinks import derived_forms, everything_stored
@@ -65,3 +68,20 @@ async def test_forgetting_a_reporter_from_before_references_leaves_only_what_the
         ("audit pseudonym", "audit export"),  # their old facts, as chained
     }
     assert tables_holding(dump, pseudonym) <= {"rm_reports", "rm_abuse"}
+
+    # The operator's remedy (THREAT_MODEL.md, "What an operator can do"): a new SVODKA_SECRET, every
+    # copy of the old one destroyed. The server then holds keys under which nothing stored is
+    # computable from the account: the residue above is an HMAC under a key nobody has. The
+    # report still counts (forgetting moves no figure), and the audit keys, not the secret, keep
+    # the chain, the heads and the export's facts as they were.
+    rotated = replace(keys, secret=b"a new secret after the old one leaked" * 2)
+    assert pseudonymizer(rotated)(user.id) != pseudonym
+    after = await everything_stored(db, pg_app, rotated, client, prefix, tmp_path, caplog)
+    for form, value in derived_forms(rotated, user.id, BOT_ID, prefix).items():
+        for place, text in after.items():
+            assert value not in text, f"the {form} under the new secret is in the {place}"
+    conn = await connect(db.url, db.schema, "svodka-forget-legacy-test")
+    try:
+        assert await conn.fetchval("SELECT count(*) FROM rm_reports WHERE id = $1", report.id) == 1
+    finally:
+        await conn.close()

@@ -48,6 +48,23 @@ def fresh_schema(url: str, name: str, keep: bool) -> Database:
     return Database(url, name)
 
 
+class Pace:
+    """Events/s over each tenth of a run, from a progress callback's increments: whether the rate
+    stays flat as the log grows, measured within one run (no second run's noise in the ratio)."""
+
+    def __init__(self, total: int, parts: int = 10) -> None:
+        self.step, self.done = max(1, total // parts), 0
+        self.marks = [(0, time.perf_counter())]
+
+    def __call__(self, n: int) -> None:
+        self.done += n
+        if self.done >= self.marks[-1][0] + self.step:
+            self.marks.append((self.done, time.perf_counter()))
+
+    def rates(self) -> list[float]:
+        return [(b[0] - a[0]) / (b[1] - a[1]) for a, b in zip(self.marks, self.marks[1:]) if b[1] > a[1]]
+
+
 def cpu_seconds(pid: int) -> float:
     """User + system CPU of a process on this machine (a PostgreSQL backend, here)."""
     with open(f"/proc/{pid}/stat") as stat:
@@ -66,12 +83,21 @@ async def catch_up(db: Database, mapper, events: int) -> dict:
     memory = [rss_mb()]
     server = sum(cpu_seconds(pid) for pid in backends) if local else 0.0
     started, cpu = time.perf_counter(), time.process_time()
-    count = await Projector(mapper).catch_up(conn, reader=reader, progress=lambda n: memory.append(rss_mb()))
+    pace = Pace(events)
+
+    def progress(n: int) -> None:
+        memory.append(rss_mb())
+        pace(n)
+
+    count = await Projector(mapper).catch_up(conn, reader=reader, progress=progress)
     seconds, cpu = time.perf_counter() - started, time.process_time() - cpu
     server = sum(cpu_seconds(pid) for pid in backends) - server if local else float("nan")
     await conn.close()
     await reader.close()
-    return dict(built=built, events=count, seconds=seconds, rate=count / seconds, rss=memory, cpu=cpu, server=server)
+    return dict(
+        built=built, events=count, seconds=seconds, rate=count / seconds, rss=memory, cpu=cpu, server=server,
+        tenths=pace.rates(),
+    )
 
 
 async def as_of_latency(db: Database, instants: int = 21) -> list[float]:

@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
 
-from bench.projection import catch_up, fresh_schema, rss_mb
+from bench.projection import Pace, catch_up, fresh_schema, rss_mb
 from bench.projection_data import KEYS, ensure_log
 from infra.bootstrap import build_application
 from infra.crypto import MemoryKeyStore
@@ -153,15 +153,19 @@ def main() -> None:
         return
     ours = asyncio.run(catch_up(db, app.mapper, args.events))
     out["log_built_s"] = ours["built"]
-    out["catch_up"] = {"s": ours["seconds"], "events_per_s": ours["rate"], "peak_rss_mb": max(ours["rss"])}
+    out["catch_up"] = {"s": ours["seconds"], "events_per_s": ours["rate"], "peak_rss_mb": max(ours["rss"]),
+                       "events_per_s_by_tenth": [round(r) for r in ours["tenths"]]}  # fmt: skip
     say(f"catch-up {ours['events']:,} events in {ours['seconds']:.0f} s = {ours['rate']:,.0f}/s, "
-        f"peak RSS {max(ours['rss']):.0f} MB (log built in {ours['built']:.0f} s)")  # fmt: skip
+        f"peak RSS {max(ours['rss']):.0f} MB (log built in {ours['built']:.0f} s); "
+        f"by tenth {out['catch_up']['events_per_s_by_tenth']}")  # fmt: skip
 
     with peak_rss() as peak:
         began = time.perf_counter()
-        done = asyncio.run(replay(db.url, db.schema, app.mapper))
+        pace = Pace(args.events)
+        done = asyncio.run(replay(db.url, db.schema, app.mapper, progress=pace))
         seconds = time.perf_counter() - began
-    out["replay"] = {"s": seconds, "events_per_s": done.events / seconds, "peak_rss_mb": peak.mb}
+    out["replay"] = {"s": seconds, "events_per_s": done.events / seconds, "peak_rss_mb": peak.mb,
+                     "events_per_s_by_tenth": [round(r) for r in pace.rates()]}  # fmt: skip
     say(f"replay {done.events:,} events in {seconds:.0f} s = {done.events / seconds:,.0f}/s, peak RSS {peak.mb:.0f} MB")
 
     out["stats"] = asyncio.run(stats_latency(db.url, db.schema, args.queries))

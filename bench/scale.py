@@ -95,22 +95,48 @@ def percentile(values: list[float], p: float) -> float:
 async def stats_latency(url: str, schema: str, queries_per_kind: int, seed: int = 7) -> dict:
     """Seconds per `queries.stats` (what GET /v1/stats runs when its render cache misses): a week of
     one region or all, grouped by day, now and as of an instant spread over the log."""
-    conn = await connect(url, schema)
-    first, last = await conn.fetchrow("SELECT min(at), max(at) FROM rm_clock")
-    days = await conn.fetch("SELECT DISTINCT day FROM rm_counts ORDER BY day")
-    days = [r["day"] for r in days]
-    rng = random.Random(seed)
-    took: dict[str, list[float]] = {"now": [], "as_of": []}
-    for _ in range(queries_per_kind):
-        for label in took:
-            start = rng.choice(days)
-            at = first + (last - first) * rng.random() if label == "as_of" else None
-            began = time.perf_counter()
-            await queries.stats(conn, date_from=start, date_to=start + timedelta(days=6), region=rng.choice(REGIONS),
-                                group_by=("day",), at=at)  # fmt: skip
-            took[label].append(time.perf_counter() - began)
-    await conn.close()
-    return {label: {"p50_ms": percentile(v, 0.5) * 1000, "p99_ms": percentile(v, 0.99) * 1000} for label, v in took.items()}
+    return (await stats_side_by_side(url, [schema], queries_per_kind, seed))[schema]
+
+
+async def stats_side_by_side(url: str, schemas: list[str], queries_per_kind: int, seed: int = 7) -> dict:
+    """The same stats queries on each schema's read model, one after the other query by query, so
+    the logs' sizes are compared under the same load (the order alternates, so neither always
+    runs on a cache the other warmed)."""
+    sides = []
+    for schema in schemas:
+        conn = await connect(url, schema)
+        first, last = await conn.fetchrow("SELECT min(at), max(at) FROM rm_clock")
+        days = [r["day"] for r in await conn.fetch("SELECT DISTINCT day FROM rm_counts ORDER BY day")]
+        sides.append((schema, conn, first, last, days, random.Random(seed), {"now": [], "as_of": []}))
+    try:
+        for i in range(queries_per_kind):
+            for label in ("now", "as_of"):
+                for schema, conn, first, last, days, rng, took in sides[:: 1 if i % 2 == 0 else -1]:
+                    start = rng.choice(days)
+                    at = first + (last - first) * rng.random() if label == "as_of" else None
+                    began = time.perf_counter()
+                    await queries.stats(conn, date_from=start, date_to=start + timedelta(days=6),
+                                        region=rng.choice(REGIONS), group_by=("day",), at=at)  # fmt: skip
+                    took[label].append(time.perf_counter() - began)
+    finally:
+        for side in sides:
+            await side[1].close()
+    return {
+        schema: {label: {"p50_ms": percentile(v, 0.5) * 1000, "p99_ms": percentile(v, 0.99) * 1000}
+                 for label, v in took.items()}  # fmt: skip
+        for schema, _, _, _, _, _, took in sides
+    }
+
+
+def compare_stats(url: str, small: int, large: int, queries_per_kind: int, results: Path) -> None:
+    """`/v1/stats` cost at two log sizes, measured side by side: the p99 ratio the issue asks of."""
+    names = [f"bench_scale_{small}", f"bench_scale_{large}"]
+    figures = asyncio.run(stats_side_by_side(url, names, queries_per_kind))
+    out = {"compare_stats": figures, "p99_ratio": {
+        label: figures[names[1]][label]["p99_ms"] / figures[names[0]][label]["p99_ms"] for label in ("now", "as_of")}}
+    print(f"[{time.strftime('%H:%M:%S')}] stats side by side: {json.dumps(out)}", flush=True)
+    with results.open("a") as lines:
+        lines.write(json.dumps(out) + "\n")
 
 
 async def _build(db, events: int) -> float:
@@ -131,11 +157,16 @@ def main() -> None:
     parser.add_argument("--build-only", action="store_true", help="build the log and stop")
     parser.add_argument("--verify", type=Path, metavar="EXPORT", help="only verify this kept export, and stop")
     parser.add_argument("--results", type=Path, default=Path("/tmp/svodka-scale.jsonl"))
+    parser.add_argument("--compare-stats", type=int, metavar="SMALLER",
+                        help="only time stats on this size's read model and --events's, side by side (both built)")
     args = parser.parse_args()
+    url = os.environ.get("DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/test")
+    if args.compare_stats:
+        compare_stats(url, args.compare_stats, args.events, args.queries, args.results)
+        return
     if args.verify:
         verify_only(args.verify, args.results)
         return
-    url = os.environ.get("DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/test")
     tune_collector()
     db = fresh_schema(url, f"bench_scale_{args.events}", keep=True)
     app = build_application(KEYS, db, MemoryKeyStore())

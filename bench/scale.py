@@ -154,6 +154,7 @@ def main() -> None:
     parser.add_argument("--work", type=Path, default=Path("/tmp"), help="where the audit export is written")
     parser.add_argument("--keep-export", action="store_true")
     parser.add_argument("--skip-audit", action="store_true", help="stop after the stats (export takes ~7 min per million)")
+    parser.add_argument("--skip-replay", action="store_true", help="catch up, then go on to the stats")
     parser.add_argument("--build-only", action="store_true", help="build the log and stop")
     parser.add_argument("--verify", type=Path, metavar="EXPORT", help="only verify this kept export, and stop")
     parser.add_argument("--results", type=Path, default=Path("/tmp/svodka-scale.jsonl"))
@@ -185,19 +186,18 @@ def main() -> None:
     ours = asyncio.run(catch_up(db, app.mapper, args.events))
     out["log_built_s"] = ours["built"]
     out["catch_up"] = {"s": ours["seconds"], "events_per_s": ours["rate"], "peak_rss_mb": max(ours["rss"]),
-                       "events_per_s_by_tenth": [round(r) for r in ours["tenths"]]}  # fmt: skip
+                       "events_per_s_by_tenth": [round(r) for r in ours["tenths"]],
+                       "events_per_cpu_s_by_tenth": [round(r) for r in ours["cpu_tenths"]]}  # fmt: skip
     say(f"catch-up {ours['events']:,} events in {ours['seconds']:.0f} s = {ours['rate']:,.0f}/s, "
         f"peak RSS {max(ours['rss']):.0f} MB (log built in {ours['built']:.0f} s); "
-        f"by tenth {out['catch_up']['events_per_s_by_tenth']}")  # fmt: skip
+        f"by tenth {out['catch_up']['events_per_s_by_tenth']}, per CPU-second "
+        f"{out['catch_up']['events_per_cpu_s_by_tenth']}")  # fmt: skip
 
-    with peak_rss() as peak:
-        began = time.perf_counter()
-        pace = Pace(args.events)
-        done = asyncio.run(replay(db.url, db.schema, app.mapper, progress=pace))
-        seconds = time.perf_counter() - began
-    out["replay"] = {"s": seconds, "events_per_s": done.events / seconds, "peak_rss_mb": peak.mb,
-                     "events_per_s_by_tenth": [round(r) for r in pace.rates()]}  # fmt: skip
-    say(f"replay {done.events:,} events in {seconds:.0f} s = {done.events / seconds:,.0f}/s, peak RSS {peak.mb:.0f} MB")
+    if not args.skip_replay:
+        replay_step(db, app, args.events, out)
+        say(f"replay {out['replay']['events']:,} events in {out['replay']['s']:.0f} s = "
+            f"{out['replay']['events_per_s']:,.0f}/s, peak RSS {out['replay']['peak_rss_mb']:.0f} MB; by tenth "
+            f"{out['replay']['events_per_s_by_tenth']}, per CPU-second {out['replay']['events_per_cpu_s_by_tenth']}")
 
     out["stats"] = asyncio.run(stats_latency(db.url, db.schema, args.queries))
     say(f"stats: {out['stats']}")
@@ -215,6 +215,17 @@ def main() -> None:
     if not args.keep_export:
         path.unlink()
     app.close()
+
+
+def replay_step(db, app, events: int, out: dict) -> None:
+    with peak_rss() as peak:
+        began = time.perf_counter()
+        pace = Pace(events)
+        done = asyncio.run(replay(db.url, db.schema, app.mapper, progress=pace))
+        seconds = time.perf_counter() - began
+    out["replay"] = {"events": done.events, "s": seconds, "events_per_s": done.events / seconds, "peak_rss_mb": peak.mb,
+                     "events_per_s_by_tenth": [round(r) for r in pace.rates()],
+                     "events_per_cpu_s_by_tenth": [round(r) for r in pace.rates(clock=2)]}  # fmt: skip
 
 
 def audit_step(step: str, argv: list[str], env: dict[str, str], events: int) -> dict:

@@ -18,13 +18,13 @@ from pathlib import Path
 from typing import IO, Any
 
 import asyncpg
-from eventsourcing.persistence import StoredEvent
 
 from domain.application import Svodka
+from infra.audit.rows import joined
 from infra.audit.part import bring_up_to_date, chain_for, public_key
 from infra.database import Database
 from infra.keys import Keys
-from projections.chain import FACTS_GENESIS, GENESIS, Chain, Head, canonical, facts_link, link_digest
+from projections.chain import FACTS_GENESIS, GENESIS, Chain, Head, canonical_text, facts_link_digest, link_digest
 
 FORMAT = "svodka-audit-export"
 VERSION = 1
@@ -35,15 +35,6 @@ AS_OF_HEADS = 20
 
 Progress = Callable[[int, int], None]  # (done, total)
 
-JOINED = """
-SELECT coalesce(e.notification_id, c.notification_id) AS position,
-       e.originator_id, e.originator_version, e.topic, e.state,
-       c.hash, c.facts_hash, r.state_sha256 AS rotated_sha256, r.chained_sha256, c.facts_sha256
-FROM {s}.svodka_events e FULL OUTER JOIN {s}.audit_chain c ON c.notification_id = e.notification_id
-LEFT JOIN {s}.audit_reencryptions r ON r.notification_id = e.notification_id
-WHERE coalesce(e.notification_id, c.notification_id) <= $1
-ORDER BY 1
-"""
 # Heads up to the export's end (a head signed meanwhile beyond it belongs to the next export).
 HEADS = """SELECT position, hash, facts_hash, signed_at, signature FROM {s}.audit_heads
 WHERE position <= $1 ORDER BY position, id"""
@@ -112,7 +103,7 @@ async def _write_log(
     published: list[dict[str, Any]], done: Callable[[int], Any],
 ) -> tuple[LiveCheck, int]:
     """Heads, figures and events from one snapshot. Nothing is held per head or per event: both
-    stream from cursors (a head a minute is half a million a year)."""
+    stream (a head a minute is half a million a year), the events a window at a time (infra/audit/rows.py)."""
     heads = HEADS.format(s=chain.schema)
     count = 0
     async with conn.transaction(isolation="repeatable_read", readonly=True):
@@ -122,11 +113,10 @@ async def _write_log(
             _write(out, line)
         async with heads_conn.transaction(readonly=True):
             check = LiveCheck(heads_conn.cursor(heads, last, prefetch=1_000).__aiter__())
-            async for row in conn.cursor(JOINED.format(s=chain.schema), last, prefetch=1_000):
-                _write(out, await check.line(chain, row))
-                count += 1
-                if count % 500 == 0:
-                    done(count)
+            async for rows in joined(conn, chain.schema, last):
+                out.write(await check.lines(chain, rows))
+                count += len(rows)
+                done(count)
             await check.finish(last)
     return check, count
 
@@ -172,45 +162,40 @@ class LiveCheck:
     async def _following(self) -> Head | None:
         return _head(await anext(self._heads, None))
 
-    async def line(self, chain: Chain, row: asyncpg.Record) -> dict[str, Any]:
-        line = self._line(chain, row)
-        await self._meet_heads(row[0])
-        return line
+    async def lines(self, chain: Chain, rows: list[asyncpg.Record]) -> str:
+        """The event lines of a batch of joined rows, as one text; heads are met as rows pass them."""
+        texts = []
+        for row, event in zip(rows, _decoded(chain, rows), strict=True):
+            texts.append(self._line(chain, row, event))
+            if not self._started or (self._next is not None and self._next.position <= row[0]):  # a head to meet
+                await self._meet_heads(row[0])
+        return "".join(texts)
 
-    def _line(self, chain: Chain, row: asyncpg.Record) -> dict[str, Any]:
+    def _line(self, chain: Chain, row: asyncpg.Record, event: Any) -> str:
         position, oid, version, topic, state, stored_hash, stored_facts, rotated, chained, facts_sha256 = row
         entry = {"hash": bytes(stored_hash).hex(), "facts_hash": bytes(stored_facts).hex()} if stored_hash else None
         if oid is None:
             self._diverge(position, "the chain has an entry but the log has no event (deleted?)")
-            return {"type": "event", "position": position, "missing": True, "chain": entry}
+            return _text({"type": "event", "position": position, "missing": True, "chain": entry})
         state = bytes(state)
-        try:
-            facts = chain.facts(StoredEvent(oid, version, topic, state), bytes(facts_sha256) if facts_sha256 else None)
-        except ValueError:
-            facts = None
+        facts = facts_text = None
+        if event is _UNDECODABLE:
             self._diverge(position, "the stored event no longer decrypts (altered?)")
+        else:
+            facts, facts_text, facts_digest = chain.event_facts(event, bytes(facts_sha256) if facts_sha256 else None)
         digest = hashlib.sha256(state).digest()
         if rotated is not None and bytes(rotated) == digest:
             digest = bytes(chained)  # re-encrypted by a key rotation: the chain covers the state before
         self.hash = link_digest(self.hash, position, oid, version, topic, digest)
         if facts is not None:
-            self.facts_hash = facts_link(self.facts_hash, position, facts)
+            self.facts_hash = facts_link_digest(self.facts_hash, position, facts_digest)
         if entry is None:
             self._diverge(position, "the log has an event the chain never saw (inserted or renumbered?)")
         elif bytes(stored_hash) != self.hash:
             self._diverge(position, "the stored event differs from the chained one")
         elif bytes(stored_facts) != self.facts_hash:
             self._diverge(position, "the event's public facts differ from the chained ones")
-        return {
-            "type": "event",
-            "position": position,
-            "originator_id": str(oid),
-            "originator_version": version,
-            "topic": topic,
-            "state_sha256": digest.hex(),
-            "facts": facts,
-            "chain": entry,
-        }
+        return _event_text(position, oid, version, topic, digest, facts_text, entry)
 
     async def finish(self, last: int) -> None:
         await self._meet_heads(last + 1)
@@ -260,4 +245,45 @@ def _head(row: asyncpg.Record | None) -> Head | None:
 
 
 def _write(out: IO[str], record: dict[str, Any]) -> None:
-    out.write(canonical(record).decode() + "\n")
+    out.write(_text(record))
+
+
+def _text(record: dict[str, Any]) -> str:
+    return canonical_text(record) + "\n"
+
+
+_UNDECODABLE = object()
+
+
+def _decoded(chain: Chain, rows: list[asyncpg.Record]) -> list[Any]:
+    """The rows' events, decoded as a batch; one that no longer decrypts is `_UNDECODABLE` (and a
+    row with no event, None), which only a batch holding such a row pays for, row by row."""
+    present = [row[:5] for row in rows if row[1] is not None]
+    try:
+        events = iter(chain.decode(present))
+        return [next(events) if row[1] is not None else None for row in rows]
+    except ValueError:
+        return [_decode_one(chain, row) for row in rows]
+
+
+def _decode_one(chain: Chain, row: asyncpg.Record) -> Any:
+    if row[1] is None:
+        return None
+    try:
+        return chain.decode([row[:5]])[0]
+    except ValueError:
+        return _UNDECODABLE
+
+
+def _event_text(
+    position: int, oid: Any, version: int, topic: str, digest: bytes, facts: str | None, entry: dict[str, str] | None
+) -> str:
+    """`_text` of an event line, assembled from its parts with the facts' canonical JSON already
+    at hand rather than encoding them twice. Keys in sorted order, as `canonical` writes them;
+    tests/audit/test_export_verify.py checks every line is exactly `canonical` of itself."""
+    chain = f'{{"facts_hash":"{entry["facts_hash"]}","hash":"{entry["hash"]}"}}' if entry else "null"
+    return (
+        f'{{"chain":{chain},"facts":{facts or "null"},"originator_id":"{oid}",'
+        f'"originator_version":{int(version)},"position":{int(position)},"state_sha256":"{digest.hex()}",'
+        f'"topic":{canonical_text(topic)},"type":"event"}}\n'
+    )

@@ -11,6 +11,7 @@ import pytest
 from infra.audit.export import export
 from infra.audit.part import public_key
 from infra.audit.verify import Diverged, verify_file
+from projections.chain import canonical
 from tests.audit.conftest import FLOODER, REPORTER, seed
 
 
@@ -74,3 +75,15 @@ def test_an_unpinned_key_is_reported_and_a_wrong_pin_fails(db, keys, pg_app, tmp
     assert verify_file(path).key_pinned is False
     with pytest.raises(Diverged, match="not the key you pinned"):
         verify_file(path, key=bytes(32))
+
+
+def test_every_line_is_the_canonical_json_of_itself(db, keys, pg_app, tmp_path):
+    """Event lines are assembled from parts (infra/audit/export.py, `_event_text`) rather than
+    encoded whole: byte for byte they must be what `canonical` writes, as docs/AUDIT.md says."""
+    seed(pg_app)
+    path = tmp_path / "log.jsonl"
+    exported(db, keys, pg_app, path)
+    lines = path.read_text(encoding="utf-8").splitlines()
+    assert sum('"type":"event"' in line for line in lines) == 12
+    for line in lines:
+        assert canonical(json.loads(line)).decode() == line

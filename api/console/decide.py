@@ -189,10 +189,10 @@ async def decide_many(request: Request, posted: Posted = Depends(console_post("m
 
 register(
     ru={
-        "no_version": "В форме нет версии сообщения; откройте страницу заново.",
+        "no_version": "В форме нет версии отчёта; откройте страницу заново.",
         "no_action": "Такого действия нет.",
         "bad_number": "Число задержанных должно быть целым числом.",
-        "bad_of": "Укажите id сообщения, дубликатом которого это является.",
+        "bad_of": "Укажите id отчёта, дубликатом которого является этот.",
         "bad_time": "Время не разобрать; нужен формат ГГГГ-ММ-ДДTЧЧ:ММ.",
         "bad_pick": "неверный выбор",
         "bulk_none": "Ничего не выбрано.",
@@ -201,11 +201,11 @@ register(
         "bulk_title": "Результат",
         "bulk_done": "Сделано: {n}",
         "bulk_failed": "Не сделано: {n}",
-        "conflict_title": "Сообщение уже изменили",
+        "conflict_title": "Отчёт уже изменили",
         "conflict_intro": "Вы решали по версии {seen}, а сейчас версия {now}. Изменения после вашей версии:",
         "when": "Когда", "who": "Кто", "what": "Что", "why": "Почему",
         "apply_anyway": "Применить моё решение к версии {now}",
-        "open_report": "Открыть сообщение",
+        "open_report": "Открыть отчёт",
     },
     en={
         "no_version": "The form has no report version; open the page again.",

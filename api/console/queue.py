@@ -150,7 +150,7 @@ register(
     ru={
         "queue_title": "Очередь модерации",
         "bad_filter": "Фильтр «{name}» задан неверно.",
-        "flooding": "частые сообщения",
+        "flooding": "частые отчёты",
         "not_flooding": "обычные",
         "filter_kind": "Тип", "filter_region": "Регион", "filter_city": "Город", "filter_day": "Местный день",
         "filter_status": "Статус", "filter_flood": "Сигнал отправителя", "any": "все", "show": "Показать",

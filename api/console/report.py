@@ -58,13 +58,13 @@ async def report(request: Request, rid: UUID, signed: Signed = Depends(console_s
 
 register(
     ru={
-        "report_title": "Сообщение",
+        "report_title": "Отчёт",
         "history": "История",
         "group": "Группа дубликатов",
-        "duplicate_of_root": "Дубликат сообщения",
+        "duplicate_of_root": "Дубликат отчёта",
         "its_duplicates": "Его дубликаты",
         "decide": "Решение",
-        "duplicate_by_id": "Дубликат сообщения с id",
+        "duplicate_by_id": "Дубликат отчёта с id",
         "mark_duplicate": "Отметить дубликатом",
         "correct": "Исправить",
         "correct_help": "Изменить число, город или время (местное время места); пустые поля не меняются.",
@@ -73,7 +73,7 @@ register(
         "local_time": "Время (местное)",
         "reporter": "Отправитель",
         "reporter_help": "Только цифры о том, как отправитель сообщает; кто он, консоль не знает.",
-        "reporter_reports": "Сообщений по статусам",
+        "reporter_reports": "Отчётов по статусам",
         "busiest_hour": "Больше всего за час",
         "channel": "Канал",
         "occurred": "Когда произошло",

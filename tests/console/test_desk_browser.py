@@ -82,7 +82,7 @@ def test_an_operator_enters_a_report_then_imports_a_sheet_and_the_dashboard_foll
             assert (stored, already) == (("2", "0") if attempt == "first" else ("0", "2"))
             assert page.text_content("#n-refused") == "1"
 
-        page.click("text=Мои сообщения")
+        page.click("text=Мои отчёты")
         assert page.locator("#mine li").count() == 3  # the form's report once, two imported rows
         assert "<script>" not in page.content().split("<main")[1].split("</main>")[0].replace("&lt;script&gt;", "")
 

@@ -67,7 +67,7 @@ def test_the_domains_rules_are_said_in_the_pages_language(serve, db, pg_app, liv
     folded(db, pg_app, rid)
     anna, csrf = _moderator(api)
     again = anna.post(f"/console/reports/{rid}/verify", data={"version": "2", "csrf": csrf})
-    assert again.status_code == 409 and "У сообщения уже статус «проверено»." in again.text
+    assert again.status_code == 409 and "У отчёта уже статус «проверено»." in again.text
     assert "already verified" not in again.text
 
 

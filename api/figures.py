@@ -86,7 +86,7 @@ async def figures_filter(
     ] = None,
 ) -> Filter:
     if date_from and date_to and date_from > date_to:
-        raise InvalidReport("'from' must not be after 'to'.", field="from")
+        raise InvalidReport("'from' must not be after 'to'.", code="from_after_to", field="from")
     if region is not None or city is not None:
         place = request.app.state.api.config.application.gazetteer.resolve(region=region, city=city)
         # A city implies its region; asking by region alone must not narrow to a city.
@@ -103,7 +103,7 @@ def group_dimensions(group_by: str | None) -> tuple[str, ...]:
         if name not in DIMENSIONS:
             raise InvalidReport(
                 f"group_by takes {', '.join(DIMENSIONS)} or a comma list of them, not {name!r}.",
-                field="group_by",
+                code="group_by", field="group_by",
             )
         if name not in dims:
             dims.append(name)

@@ -29,4 +29,4 @@ def check_area(area: str, gazetteer: Gazetteer) -> str:
     if kind == CITY:
         gazetteer.city_by_name_en(name)  # raises UnknownPlace
         return area
-    raise UnknownPlace(f"Unknown alert area {area!r}.", field="area")
+    raise UnknownPlace(f"Unknown alert area {area!r}.", code="alert_area", field="area", parts={"value": area})

@@ -208,7 +208,7 @@ class Svodka(Application[UUID]):
         try:
             kind = Kind(new.kind)
         except ValueError:
-            raise InvalidReport("The kind must be 'detention' or 'checkpoint'.", field="kind") from None
+            raise InvalidReport("The kind must be 'detention' or 'checkpoint'.", code="kind", field="kind") from None
         detained = check_detained(kind, new.detained)
         occurred_at = check_occurred_at(new.occurred_at, now)
         description = check_description(new.description)
@@ -257,7 +257,7 @@ class Svodka(Application[UUID]):
             same = stored is ERASED or stored == facts.personal
         if not same:
             raise IdempotencyConflict(
-                "This reference was already used for a different report; use a new one."
+                "This reference was already used for a different report; use a new one.", code="reference_used"
             )
 
     def _same_reporter(self, reference: str | None, pseudonym: str | None) -> bool:
@@ -304,7 +304,7 @@ class Svodka(Application[UUID]):
         reason = (reason or "").strip() or None
         sender = by if by is not None and by.startswith("operator:") else self._reference(by, create=False)
         if sender is None:
-            raise InvalidTransition("Only the person who sent a report can retract it.")
+            raise InvalidTransition("Only the person who sent a report can retract it.", code="only_sender")
         report = self._get(rid)
         root_id = report.duplicate_of
         report.retract(by=sender, reason=reason)
@@ -396,20 +396,21 @@ class Svodka(Application[UUID]):
         self._check_version(report, expected_version)
         asked = self._find(of)
         if asked is None or not isinstance(asked, Report):
-            raise ReportNotFound(f"There is no report {of} to be a duplicate of.", field="of")
+            raise ReportNotFound(f"There is no report {of} to be a duplicate of.", code="no_root", field="of",
+                                 parts={"id": of})
         if of == rid:
-            raise InvalidTransition("A report cannot be a duplicate of itself.", field="of")
+            raise InvalidTransition("A report cannot be a duplicate of itself.", code="self_duplicate", field="of")
         if asked.kind is not report.kind:
             raise InvalidReport(
                 f"Report {of} is a {asked.kind.value} report and this one a {report.kind.value}; "
                 "only reports of the same kind can be duplicates.",
-                field="of",
+                code="other_kind", field="of", parts={"id": of, "its": asked.kind, "this": report.kind},
             )
         root = self._root(asked, rid)
         if root.status in (Status.REJECTED, Status.RETRACTED):
             raise InvalidTransition(
                 f"Report {root.id} is {root.status.value}; a duplicate must point at a report that counts.",
-                field="of",
+                code="root_not_counted", field="of", parts={"id": root.id, "status": root.status},
             )
         self._check_near(report, root, reason)
         previous = report.duplicate_of
@@ -442,7 +443,7 @@ class Svodka(Application[UUID]):
         if report.id in seen:
             raise InvalidTransition(
                 f"Report {report.id} is already in this report's group; linking them would make a cycle.",
-                field="of",
+                code="cycle", field="of", parts={"id": report.id},
             )
         return report
 
@@ -456,7 +457,9 @@ class Svodka(Application[UUID]):
         raise InvalidReport(
             f"This report is from {report.region} on {report.local_day}, report {root.id} from "
             f"{root.region} on {root.local_day}; give a reason to link reports so far apart.",
-            field="reason",
+            code="far_apart", field="reason",
+            parts={"region": self.gazetteer.region(report.region), "day": report.local_day, "id": root.id,
+                   "root_region": self.gazetteer.region(root.region), "root_day": root.local_day},
         )
 
     def reopen(
@@ -515,7 +518,7 @@ class Svodka(Application[UUID]):
         """A report as its sender may see it: one sent on another channel is not found."""
         report = self._get(rid)
         if report.channel != channel:
-            raise ReportNotFound(f"There is no report {rid}.")
+            raise ReportNotFound(f"There is no report {rid}.", code="not_found", parts={"id": rid})
         return report
 
     def history(self, rid: UUID) -> list[HistoryEntry]:
@@ -594,7 +597,7 @@ class Svodka(Application[UUID]):
     def remove_webhook(self, wid: UUID, *, by: str) -> None:
         webhook = self._find(wid)
         if not isinstance(webhook, Webhook):
-            raise ReportNotFound(f"There is no webhook {wid}.")
+            raise ReportNotFound(f"There is no webhook {wid}.", code="webhook_not_found", parts={"id": wid})
         webhook.remove(by)
         self.save(webhook)
 
@@ -609,7 +612,7 @@ class Svodka(Application[UUID]):
     def _get(self, rid: UUID) -> Report:
         report = self._find(rid)
         if report is None or not isinstance(report, Report):
-            raise ReportNotFound(f"There is no report {rid}.")
+            raise ReportNotFound(f"There is no report {rid}.", code="not_found", parts={"id": rid})
         return report
 
     def _change(
@@ -627,7 +630,7 @@ class Svodka(Application[UUID]):
         if expected_version is not None and report.version != expected_version:
             raise Conflict(
                 f"The report changed (version {report.version}, you saw {expected_version}); "
-                "reload it and decide again."
+                "reload it and decide again.", code="changed", parts={"version": report.version, "seen": expected_version}
             )
 
     def _save(self, *reports: Report) -> None:
@@ -635,7 +638,7 @@ class Svodka(Application[UUID]):
         try:
             self.save(*reports)
         except IntegrityError:
-            raise Conflict("Someone else changed this report at the same moment; reload it.") from None
+            raise Conflict("Someone else changed this report at the same moment; reload it.", code="changed_meanwhile") from None
 
     def _change_reporter(self, reference: str, apply: Callable[[Reporter], None]) -> int:
         reporter = self.reporter(reference) or Reporter(pseudonym=reference)
@@ -643,5 +646,6 @@ class Svodka(Application[UUID]):
         try:
             self.save(reporter)
         except IntegrityError:
-            raise Conflict("Someone else changed this reporter at the same moment; retry.") from None
+            raise Conflict("Someone else changed this reporter at the same moment; retry.",
+                           code="reporter_changed_meanwhile") from None
         return reporter.version

@@ -92,7 +92,7 @@ def _check_point(lat: Any, lon: Any) -> None:
     if not ok or not (-90 <= lat <= 90 and -180 <= lon <= 180):
         raise UnknownPlace(
             f"Invalid point ({lat!r}, {lon!r}): latitude must be within ±90 and longitude within ±180.",
-            field="location",
+            code="point_invalid", field="location", parts={"lat": lat, "lon": lon},
         )
 
 
@@ -158,7 +158,7 @@ class Gazetteer:
         if found is None:
             raise UnknownPlace(
                 f"Unknown region code {code!r}: use an ISO 3166-2 code such as RU-MOW or RU-SPE.",
-                field="region",
+                code="region", field="region", parts={"value": code},
             )
         return found
 
@@ -191,7 +191,8 @@ class Gazetteer:
         instant = local.replace(tzinfo=tz)
         if instant.astimezone(timezone.utc).astimezone(tz).replace(tzinfo=None) != local:
             raise InvalidReport(
-                f"{local:%Y-%m-%d %H:%M} did not exist in {tz.key}: the clocks skipped it.", field="occurred_at"
+                f"{local:%Y-%m-%d %H:%M} did not exist in {tz.key}: the clocks skipped it.", code="time_skipped",
+                field="occurred_at", parts={"local": f"{local:%Y-%m-%d %H:%M}", "zone": tz.key},
             )
         return instant
 
@@ -203,7 +204,7 @@ class Gazetteer:
     def city_by_name_en(self, name_en: str) -> City:
         found = self._by_name_en.get(name_en)
         if found is None:
-            raise UnknownPlace(f"Unknown city {name_en!r}.", field="city")
+            raise UnknownPlace(f"Unknown city {name_en!r}.", code="city", field="city", parts={"value": name_en})
         return found
 
     def suggest(self, name: str, limit: int = 3) -> list[City]:
@@ -234,7 +235,7 @@ class Gazetteer:
         if distance_km(lat, lon, city.lat, city.lon) > max_km:
             raise UnknownPlace(
                 f"No known city within {max_km:g} km of this point; it is outside the area covered.",
-                field="location",
+                code="point_far", field="location", parts={"km": max_km},
             )
         return city
 
@@ -257,7 +258,7 @@ class Gazetteer:
         has_city = city is not None and normalise(city) != ""
         has_point = lat is not None or lon is not None
         if region is None and not has_city and not has_point:
-            raise UnknownPlace("Say where it happened: a region, a city or a point.")
+            raise UnknownPlace("Say where it happened: a region, a city or a point.", code="no_place")
         known = self.region(region) if region is not None else None
         if has_point:
             _check_point(lat, lon)
@@ -282,11 +283,12 @@ class Gazetteer:
             near = self.nearest(lat, lon)
             there = f"; it is near {near.name_en} ({near.region})"
         except UnknownPlace:
-            there = ""
+            near, there = None, ""
         raise UnknownPlace(
             f"The location ({lat:.2f}, {lon:.2f}) is {km:,.0f} km from the centre of {city.name_en} "
             f"({city.region}){there}. Send the city where it happened, or the location alone.",
-            field="location",
+            code="point_city_far", field="location",
+            parts={"lat": lat, "lon": lon, "km": km, "city": city, "near": near},
         )
 
     def _place_of_city(self, name: str, region: Region | None) -> Place:
@@ -297,14 +299,14 @@ class Gazetteer:
             raise UnknownPlace(
                 f"Unknown city {name!r}.{hint} If it is not listed, give the region (e.g. RU-MOS) "
                 "or a point instead.",
-                field="city",
+                code="city_hint" if hints else "city", field="city", parts={"value": name, "hints": ", ".join(hints)},
             )
         if region is not None and found.region != region.code:
             other = self._regions[found.region]
             raise UnknownPlace(
                 f"{found.name_en} is in {other.name_en} ({other.code}),"
                 f" not in {region.name_en} ({region.code}).",
-                field="city",
+                code="city_region", field="city", parts={"city": found, "there": other, "given": region},
             )
         return Place(found.region, found.name_en)
 

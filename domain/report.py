@@ -132,7 +132,7 @@ class Report(Aggregate):
     @staticmethod
     def _voter(by: str | None) -> str:
         if not by:
-            raise InvalidReport("A vote on a checkpoint needs the voter's pseudonym.", field="by")
+            raise InvalidReport("A vote on a checkpoint needs the voter's pseudonym.", code="vote_voter", field="by")
         return by
 
     # -- withdrawal ------------------------------------------------------------------
@@ -152,7 +152,7 @@ class Report(Aggregate):
         """By the reporter who sent it (`by` is their pseudonym) or the operator (`by` is the channel)."""
         self._require_not_retracted()
         if by is None or by not in (self.reporter, self.channel if self.channel.startswith("operator:") else None):
-            raise InvalidTransition("Only whoever sent a report can retract it.")
+            raise InvalidTransition("Only whoever sent a report can retract it.", code="only_sender")
         self._retracted(by=by, reason=reason)
 
     @event(Retracted)
@@ -178,7 +178,8 @@ class Report(Aggregate):
         """Replace the countable facts; the event carries all of them so a fold needs no history."""
         self._require_not_retracted()
         if self.status in (Status.REJECTED, Status.DUPLICATE):
-            raise InvalidTransition(f"A {self.status.value} report cannot be corrected.")
+            raise InvalidTransition(f"A {self.status.value} report cannot be corrected.", code="cannot_correct",
+                                    parts={"status": self.status})
         self._corrected(
             by=by,
             reason=reason,
@@ -218,9 +219,11 @@ class Report(Aggregate):
     def verify(self, moderator: str, note: str | None) -> None:
         self._require_not_retracted()
         if self.status in (Status.REJECTED, Status.DUPLICATE):
-            raise InvalidTransition(f"A {self.status.value} report cannot be verified.")
+            raise InvalidTransition(f"A {self.status.value} report cannot be verified.", code="cannot_verify",
+                                    parts={"status": self.status})
         if self.status is Status.VERIFIED:
-            raise InvalidTransition("This report is already verified.")
+            raise InvalidTransition("This report is already verified.", code="already",
+                                    parts={"status": Status.VERIFIED})
         self._verified(moderator=moderator, note=note)
 
     @event("Verified")
@@ -231,13 +234,14 @@ class Report(Aggregate):
     def reject(self, moderator: str, reason: str) -> None:
         self._require_not_retracted()
         if self.status in (Status.REJECTED, Status.DUPLICATE):
-            raise InvalidTransition(f"This report is already {self.status.value}.")
+            raise InvalidTransition(f"This report is already {self.status.value}.", code="already",
+                                    parts={"status": self.status})
         if self.duplicates:
             # Rejecting a group's root would silently drop the whole group from the figures.
             names = ", ".join(sorted(str(d) for d in self.duplicates))
             raise InvalidTransition(
                 f"Reports {names} are marked as duplicates of this one; reopen or re-point them first.",
-                field="duplicates",
+                code="has_duplicates", field="duplicates", parts={"ids": names},
             )
         self._rejected(moderator=moderator, reason=reason)
 
@@ -249,12 +253,14 @@ class Report(Aggregate):
     def mark_duplicate(self, moderator: str, of: UUID, reason: str | None) -> None:
         self._require_not_retracted()
         if of == self.id:
-            raise InvalidTransition("A report cannot be a duplicate of itself.")
+            raise InvalidTransition("A report cannot be a duplicate of itself.", code="self_duplicate")
         if self.status is Status.REJECTED:
-            raise InvalidTransition(f"This report is already {self.status.value}.")
+            raise InvalidTransition(f"This report is already {self.status.value}.", code="already",
+                                    parts={"status": self.status})
         if self.status is Status.DUPLICATE:
             if of == self.duplicate_of:
-                raise InvalidTransition(f"This report is already a duplicate of {of}.")
+                raise InvalidTransition(f"This report is already a duplicate of {of}.", code="already_duplicate_of",
+                                        parts={"id": of})
             self._repointed(moderator=moderator, of=of, reason=reason)
             return
         self._marked_duplicate(moderator=moderator, of=of, reason=reason)
@@ -275,7 +281,8 @@ class Report(Aggregate):
         """Back to unreviewed from verified, rejected or duplicate, to be decided again."""
         self._require_not_retracted()
         if self.status is Status.UNREVIEWED:
-            raise InvalidTransition("This report is already unreviewed.")
+            raise InvalidTransition("This report is already unreviewed.", code="already",
+                                    parts={"status": Status.UNREVIEWED})
         self._reopened(moderator=moderator, reason=reason)
 
     @event("Reopened")
@@ -299,13 +306,14 @@ class Report(Aggregate):
 
     def _require_not_retracted(self) -> None:
         if self.status is Status.RETRACTED:
-            raise InvalidTransition("This report was retracted by its reporter and cannot change.")
+            raise InvalidTransition("This report was retracted by its reporter and cannot change.", code="retracted")
 
     def _require_open_checkpoint(self) -> None:
         self._require_not_retracted()
         if self.kind is not Kind.CHECKPOINT:
-            raise InvalidReport("Only checkpoint reports can be confirmed or cleared.")
+            raise InvalidReport("Only checkpoint reports can be confirmed or cleared.", code="not_checkpoint")
         if self.status not in OPEN:
-            raise InvalidTransition(f"This checkpoint report is {self.status.value}.")
+            raise InvalidTransition(f"This checkpoint report is {self.status.value}.", code="checkpoint_closed",
+                                    parts={"status": self.status})
         if self.cleared:
-            raise InvalidTransition("This checkpoint was already reported gone.")
+            raise InvalidTransition("This checkpoint was already reported gone.", code="checkpoint_gone")

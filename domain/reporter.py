@@ -38,7 +38,7 @@ class Reporter(Aggregate):
 
     def block(self, moderator: str, reason: str) -> None:
         if self.blocked:
-            raise InvalidTransition("This reporter is already blocked.")
+            raise InvalidTransition("This reporter is already blocked.", code="already_blocked")
         self._blocked(moderator=moderator, reason=reason)
 
     @event("Blocked")
@@ -47,7 +47,7 @@ class Reporter(Aggregate):
 
     def unblock(self, moderator: str, reason: str) -> None:
         if not self.blocked:
-            raise InvalidTransition("This reporter is not blocked.")
+            raise InvalidTransition("This reporter is not blocked.", code="not_blocked")
         self._unblocked(moderator=moderator, reason=reason)
 
     @event("Unblocked")
@@ -57,7 +57,7 @@ class Reporter(Aggregate):
     def forget(self, by: str) -> None:
         """Record that the reporter's key was destroyed; counts keep their anonymous facts."""
         if self.forgotten:
-            raise InvalidTransition("This reporter's personal data is already erased.")
+            raise InvalidTransition("This reporter's personal data is already erased.", code="already_forgotten")
         self._forgotten(by=by)
 
     @event("Forgotten")

@@ -62,6 +62,7 @@ class Problem:
     message: str  # in English, as the API says it
     code: str | None = None  # for a page to say it in its own language, with `parts` filled in
     parts: dict[str, str] = field(default_factory=dict, compare=False)
+    error: DomainError | None = field(default=None, compare=False)  # the domain's refusal, when it was one
 
 
 @dataclass(frozen=True, slots=True)
@@ -248,7 +249,7 @@ class RowReader:
             facts = self.application.understand(new, self.now)
         except DomainError as error:
             column = _COLUMN_OF_FIELD.get(error.field or "", error.field)
-            return SheetRow(number, typed, problems=(Problem(column, error.message),))
+            return SheetRow(number, typed, problems=(Problem(column, error.message, error=error),))
         return SheetRow(number, typed, new, facts)
 
     def _place(self, region: str, city: str) -> Place | Problem:
@@ -270,7 +271,7 @@ class RowReader:
                                   for c in self.application.gazetteer.suggest(city))
                 return Problem("city", error.message, "unknown_city" + ("_hint" if hints else ""),
                                {"value": city, "hints": hints})
-            return Problem(error.field or "city", error.message)
+            return Problem(error.field or "city", error.message, error=error)
 
 
 def _count(cell: str, kind: str | None) -> int | None | Problem:

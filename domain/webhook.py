@@ -15,14 +15,15 @@ def check_url(url: str) -> str:
     url = (url or "").strip()
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.hostname or len(url) > 2_000:
-        raise InvalidReport("The webhook URL must be an http(s) URL.", field="url")
+        raise InvalidReport("The webhook URL must be an http(s) URL.", code="webhook_url", field="url")
     return url
 
 
 def check_topics(topics: list[str]) -> list[str]:
     chosen = sorted(set(topics))
     if not chosen or not set(chosen) <= set(TOPICS):
-        raise InvalidReport(f"Subscribe to one or more of {', '.join(TOPICS)}.", field="topics")
+        raise InvalidReport(f"Subscribe to one or more of {', '.join(TOPICS)}.", code="webhook_topics", field="topics",
+                            parts={"topics": ", ".join(TOPICS)})
     return chosen
 
 
@@ -39,7 +40,7 @@ class Webhook(Aggregate):
 
     def remove(self, by: str) -> None:
         if self.removed:
-            raise InvalidTransition("This webhook is already removed.")
+            raise InvalidTransition("This webhook is already removed.", code="webhook_removed")
         self._removed(by=by)
 
     @event("Removed")

@@ -161,8 +161,10 @@ async def import_file(request: Request, _: None = Depends(_large_form),
 def say(problem: Problem, signed: Signed) -> str:
     """A row's problem in the page's language: the sheet's own problems have words of their own,
     the domain's rules (a time in the future, a count out of range) are said again in the page's words."""
+    if problem.error is not None:
+        return spoken(problem.error, signed.lang)
     if problem.code is None:
-        return spoken(problem.message, signed.lang)
+        return problem.message
     return signed.w[f"dk_p_{problem.code}"].format(**problem.parts)
 
 

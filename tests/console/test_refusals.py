@@ -3,14 +3,20 @@ FastAPI refuses before our code runs) and the domain's own rules (which speak En
 
 from __future__ import annotations
 
+import ast
 from datetime import datetime, timedelta, timezone
+from pathlib import Path
+from string import Formatter
 
 import httpx
 import pytest
 
+import domain
 from api.console.domain_words import spoken
-from domain.errors import DomainError
+from api.console.i18n import WORDS
+from domain.errors import DomainError, InvalidReport
 from domain.model import check_description, check_detained, check_occurred_at, check_reason
+from domain.places import Gazetteer
 from domain.report import Kind
 from tests.console.conftest import OPERATOR, folded, sign_in
 from tests.console.test_decisions import _moderator
@@ -77,7 +83,7 @@ def _refusal(check, *args) -> DomainError:
     return raised.value
 
 
-def test_the_domains_messages_have_words_and_an_unknown_one_reads_as_written():
+def test_the_domains_messages_have_words_whatever_their_english_wording():
     now = datetime.now(timezone.utc)
     refusals = [
         _refusal(check_occurred_at, now.replace(tzinfo=None)),
@@ -94,6 +100,53 @@ def test_the_domains_messages_have_words_and_an_unknown_one_reads_as_written():
     for refusal in refusals:
         assert spoken(refusal, "ru") != refusal.message, refusal.message
         assert not spoken(refusal, "ru").isascii()
-    assert spoken("A rule the console has no words for yet.", "ru") == "A rule the console has no words for yet."
+    # Keyed by the rule, not by its English: a reworded message still reads in Russian.
+    reworded = InvalidReport("It cannot have happened tomorrow.", code="time_future", field="occurred_at")
+    assert spoken(reworded, "ru") == "Время события не может быть в будущем."
     # The API's words are not touched.
     assert refusals[1].message == "The time it happened cannot be in the future."
+
+
+def test_a_city_in_another_region_is_named_with_the_gazetteers_russian_names():
+    refusal = _refusal(lambda: Gazetteer.default().resolve(region="RU-MOW", city="Казань"))
+    assert refusal.message == "Kazan is in Tatarstan (RU-TA), not in Moscow (RU-MOW)."
+    assert spoken(refusal, "ru") == ("Казань находится в регионе Республика Татарстан (RU-TA), "
+                                     "а не в регионе Москва (RU-MOW).")
+    assert spoken(refusal, "en") == "Kazan is in Tatarstan (RU-TA), not in Moscow (RU-MOW)."
+
+
+def _raised_in_domain() -> list[tuple[str, int, str | None, set[str] | None]]:
+    """Every DomainError the domain raises: (file, line, its literal code, its parts' names, None
+    when they are not a literal dict)."""
+    import domain.errors
+
+    kinds = {name for name, value in vars(domain.errors).items()
+             if isinstance(value, type) and issubclass(value, DomainError)}
+    found = []
+    for path in sorted(Path(domain.__file__).parent.rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if not isinstance(node, ast.Call):
+                continue
+            name = getattr(node.func, "id", getattr(node.func, "attr", None))
+            if name not in kinds:
+                continue
+            given = {k.arg: k.value for k in node.keywords}
+            codes = [c.value for c in ast.walk(given["code"]) if isinstance(c, ast.Constant)] if "code" in given \
+                else [None]
+            parts = given.get("parts")
+            names = ({k.value for k in parts.keys} if isinstance(parts, ast.Dict) else None) if parts else set()
+            found.extend((path.name, node.lineno, code, names) for code in codes)
+    return found
+
+
+def test_every_refusal_the_domain_raises_has_words_in_both_languages():
+    """A new rule (or a reworded one) fails here, rather than showing English on a Russian page."""
+    raised = _raised_in_domain()
+    assert len(raised) > 40
+    for where, line, code, names in raised:
+        assert code is not None, f"{where}:{line} raises a DomainError with no literal code"
+        for lang in ("ru", "en"):
+            said = WORDS[lang].get(f"de_{code}")
+            assert said, f"{where}:{line}: no {lang} words for {code!r}"
+            placeholders = {f for _, f, _, _ in Formatter().parse(said) if f}
+            assert names is not None and placeholders <= names, (where, line, code, placeholders, names)

@@ -128,6 +128,14 @@ CREATE TABLE {p}abuse (
 );
 """
 
+# Indexes added after MODEL_VERSION 1's tables: only queries read them, the fold does not, so
+# they need no replay. `create` adds any missing one to a read model built before them (IF NOT
+# EXISTS: once). That build holds writes to its table while it runs, once, at a start.
+ADDED_INDEXES = (
+    # An operator's "my reports", newest first, a page at a time (projections/triage.py sent_on).
+    "CREATE INDEX IF NOT EXISTS {p}reports_channel ON {p}reports (channel, submitted_at, id)",
+)
+
 # Only queries use these: a replay builds them after the bulk load, which is cheaper than row by row.
 INDEX_DDL = """
 CREATE INDEX {p}ledger_position ON {p}ledger (position);
@@ -137,7 +145,7 @@ CREATE INDEX {p}checkpoints_report ON {p}checkpoints (report_id, position);
 CREATE INDEX {p}reports_queue ON {p}reports (submitted_at) WHERE status = 'unreviewed';
 CREATE INDEX {p}reports_checkpoints ON {p}reports (last_seen_at) WHERE kind = 'checkpoint';
 CREATE INDEX {p}abuse_hour ON {p}abuse (hour);
-"""
+""" + "\n".join(f"{index};" for index in ADDED_INDEXES) + "\n"
 
 
 class Outdated(RuntimeError):
@@ -163,6 +171,9 @@ async def create(conn: asyncpg.Connection, prefix: str = LIVE, *, indexes: bool 
             if lacking:
                 raise Outdated(f"the read model lacks {', '.join(lacking)}: run `svodka replay` to rebuild it")
             await check_version(conn, prefix)
+            if indexes:
+                for index in ADDED_INDEXES:
+                    await conn.execute(index.format(p=prefix))
             return
         await conn.execute(TABLE_DDL.format(p=prefix))
         # The version rides on the tracking table's comment, which the replay's rename keeps.

@@ -198,12 +198,23 @@ async def folded_version(conn: asyncpg.Connection, rid: UUID) -> int | None:
     return await conn.fetchval(f"SELECT version FROM {LIVE}reports WHERE id = $1", rid)
 
 
-async def sent_on(conn: asyncpg.Connection, channel: str, *, limit: int = 200) -> tuple[list[Row], int]:
-    """The reports sent on `channel` (an operator's "my reports"), newest first, and how many there are."""
+async def sent_on(conn: asyncpg.Connection, channel: str, *, limit: int = 100,
+                  before: tuple[datetime, UUID] | None = None) -> tuple[list[Row], int]:
+    """The reports sent on `channel` (an operator's "my reports"), newest first, and how many there are.
+
+    A page at a time: `before` is the (submitted_at, id) of the last row of the page before, so
+    the next page starts where that one ended however many reports came in meanwhile, and reads
+    from the index on (channel, submitted_at, id) rather than skipping an OFFSET's rows.
+    """
     total = await conn.fetchval(f"SELECT count(*) FROM {LIVE}reports WHERE channel = $1", channel)
-    found = await conn.fetch(f"{SELECT_ROWS} WHERE r.channel = $1 ORDER BY r.submitted_at DESC, r.id LIMIT $2",
-                             channel, limit)
+    found = await conn.fetch(sent_on_sql(before is not None), channel, limit, *(before or ()))
     return [_row(r) for r in found], total
+
+
+def sent_on_sql(after: bool) -> str:
+    """sent_on's page: $1 the channel, $2 how many, then (with `after`) $3, $4 the row it follows."""
+    keyset = "AND (r.submitted_at, r.id) < ($3, $4)" if after else ""
+    return f"{SELECT_ROWS} WHERE r.channel = $1 {keyset} ORDER BY r.submitted_at DESC, r.id DESC LIMIT $2"
 
 
 async def known(conn: asyncpg.Connection, ids: list[UUID]) -> set[UUID]:

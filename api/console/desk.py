@@ -8,7 +8,9 @@ import base64
 import binascii
 import re
 import uuid
+from datetime import datetime
 from typing import Any
+from urllib.parse import urlencode
 from uuid import UUID
 
 from fastapi import APIRouter, Depends, Request
@@ -33,7 +35,7 @@ router = APIRouter(include_in_schema=False)
 DESK = f"{PREFIX}/desk"
 KEY = re.compile(r"^desk-[0-9a-f]{32}$")  # the form's own idempotency key, made when the form is shown
 FIELDS = ("city", "region", "kind", "count", "time", "description")
-MINE_LIMIT = 200
+MINE_PAGE = 100  # "my reports" a page at a time, newest first
 register_words()
 
 
@@ -190,15 +192,35 @@ def _shown(sheet: Sheet, application: Svodka, signed: Signed) -> list[dict[str, 
 
 @router.get(f"{DESK}/mine", response_class=HTMLResponse)
 async def mine(request: Request, signed: Signed = Depends(console_session("operator"))) -> HTMLResponse:
+    """The operator's own reports, a page at a time; "older" carries where this page ended."""
     application = _application(request)
+    before = _cursor(request.query_params.get("before"), signed)
     async with request.app.state.api.read_model.pool.acquire() as conn:
-        sent, total = (await triage.sent_on(conn, operator_channel(signed.name), limit=MINE_LIMIT)
+        sent, total = (await triage.sent_on(conn, operator_channel(signed.name), limit=MINE_PAGE + 1, before=before)
                        if await schema.exists(conn) else ([], 0))
+    older = None
+    if len(sent) > MINE_PAGE:
+        sent, last = sent[:MINE_PAGE], sent[MINE_PAGE - 1]
+        older = f"{DESK}/mine?{urlencode({'before': f'{last.submitted_at.isoformat()}_{last.id}'})}"
     rows = [{"r": r, "place": place_name(application.gazetteer, r.region, r.city, signed.lang),
              "city": city_name(application.gazetteer, r.city, signed.lang),
              "local": local_time(application.gazetteer, r.occurred_at, r.region)} for r in sent]
-    return render(request, "desk_mine.html", signed, rows=rows, total=total, limit=MINE_LIMIT,
-                  notice=request.query_params.get("retracted"))
+    return render(request, "desk_mine.html", signed, rows=rows, total=total, limit=MINE_PAGE, older=older,
+                  paged=before is not None, notice=request.query_params.get("retracted"))
+
+
+def _cursor(given: str | None, signed: Signed) -> tuple[datetime, UUID] | None:
+    """`before=`: the submitted time and id of the last report on the page before."""
+    if given is None:
+        return None
+    at, _, rid = given.rpartition("_")
+    try:
+        when = datetime.fromisoformat(at)
+        if when.tzinfo is None:
+            raise ValueError(at)
+        return when, UUID(rid)
+    except ValueError:
+        raise Refused(422, signed.w["bad_address"], signed.lang) from None
 
 
 @router.post(f"{DESK}/reports/{{rid}}/retract")

@@ -36,7 +36,9 @@ def register_words() -> None:
             "dk_not_stored": "не сохранено сейчас",
             "dk_reimport": "Повторный импорт того же файла ничего не сохранит дважды. Исправленный файл — это "
                            "новый файл: импортируйте в нём только исправленные строки.",
-            "dk_mine_title": "Мои отчёты", "dk_mine_count": "Всего: {n}; показаны последние {limit}.",
+            "dk_mine_title": "Мои отчёты", "dk_mine_count": "Всего: {n}; по {limit} на странице, сначала последние.",
+            "dk_mine_older": "Более ранние", "dk_mine_latest": "К последним",
+            "dk_mine_no_older": "Более ранних отчётов нет.",
             "dk_mine_empty": "Вы ещё ничего не отправили.", "dk_reason": "Причина",
             "dk_retract": "Отозвать", "dk_retracted": "Отчёт отозван; он больше не считается.",
             "dk_reason_needed": "Укажите причину (до 1000 знаков).", "dk_submitted": "Отправлено",
@@ -87,7 +89,9 @@ def register_words() -> None:
             "dk_not_stored": "not stored now",
             "dk_reimport": "Importing the same file again stores nothing twice. A corrected file is a new file: "
                            "import only its corrected rows.",
-            "dk_mine_title": "My reports", "dk_mine_count": "{n} in all; the latest {limit} are shown.",
+            "dk_mine_title": "My reports", "dk_mine_count": "{n} in all; {limit} a page, the latest first.",
+            "dk_mine_older": "Older", "dk_mine_latest": "Back to the latest",
+            "dk_mine_no_older": "No older reports.",
             "dk_mine_empty": "You have not sent anything yet.", "dk_reason": "Reason",
             "dk_retract": "Retract", "dk_retracted": "The report was retracted; it no longer counts.",
             "dk_reason_needed": "Give a reason (up to 1,000 characters).", "dk_submitted": "Sent",

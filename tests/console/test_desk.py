@@ -172,3 +172,24 @@ def test_a_place_without_a_listed_city_is_entered_by_its_region(desk, pg_app):
     report = pg_app.report(UUID(answer.headers["location"].split("/")[-1].split("?")[0]))
     assert (report.region, report.city, report.kind.value) == ("RU-KRS", None, "checkpoint")
     assert "Курская область" in desk.get(answer.headers["location"]).text
+
+
+def test_my_reports_come_a_page_at_a_time_with_a_link_to_older_ones(desk, pg_app, db, live, monkeypatch):
+    from api.console import desk as desk_page
+
+    monkeypatch.setattr(desk_page, "MINE_PAGE", 2)  # the app runs in this process (tests/api/conftest.py)
+    ids = []
+    for hour in (10, 11, 12):
+        form = {**form_of(desk), "city": "Казань", "kind": "detention", "count": "1", "time": f"{DAY}T{hour}:00"}
+        ids.append(desk.post("/console/desk/reports", data=form).headers["location"].split("/")[-1].split("?")[0])
+    folded(db, pg_app, *ids)
+    first = desk.get("/console/desk/mine")
+    assert first.status_code == 200 and "Всего: 3; по 2 на странице" in first.text
+    assert [f'id="report-{rid}"' in first.text for rid in ids] == [False, True, True]  # the latest first
+    older = re.search(r'<a href="([^"]+)" rel="next" id="older">Более ранние</a>', first.text)
+    assert older, first.text
+    second = desk.get(older.group(1).replace("&amp;", "&"))
+    assert second.status_code == 200 and f'id="report-{ids[0]}"' in second.text
+    assert not any(f'id="report-{rid}"' in second.text for rid in ids[1:])
+    assert 'id="older"' not in second.text and "К последним" in second.text
+    assert desk.get("/console/desk/mine", params={"before": "yesterday_nobody"}).status_code == 422

@@ -35,6 +35,9 @@ class ApiConfig:
     # Keys the hashes of tokens and addresses in rate-limit keys; workers must share it.
     limit_key: bytes = b""
     intake_per_token: Limit = Limit(600, 60)  # a busy hotline enters ~10 reports a second
+    # Per operator, on the console desk's forms (a report, an import, a retraction): a session
+    # taken over, or a script driving the form, cannot store reports faster (Settings).
+    desk_per_operator: Limit = Limit(120, 60)
     # Per client address, on every route that takes a token, checked before the token is.
     intake_per_address: Limit = Limit(1200, 60)
     # Proxies whose X-Forwarded-For is believed (Settings.trusted_networks); none by default.

@@ -35,7 +35,7 @@ Part = Callable[[Services], Awaitable[None]]
 
 
 def api_config(svc: Services) -> ApiConfig:
-    from api.context import ApiConfig
+    from api.context import ApiConfig, Limit
 
     tokens = svc.settings.tokens_by_role
     return ApiConfig(
@@ -50,6 +50,7 @@ def api_config(svc: Services) -> ApiConfig:
         limit_key=svc.keys.subkey("rate limits"),
         checkpoint_ttl=svc.settings.checkpoint_ttl,
         trusted_proxies=svc.settings.trusted_networks,
+        desk_per_operator=Limit(svc.settings.desk_posts_per_minute, 60),
         redis_max_connections=svc.settings.redis_max_connections,
         read_database_urls=svc.settings.read_urls, replica_max_lag_events=svc.settings.replica_max_lag_events,
         replica_max_lag_seconds=svc.settings.replica_max_lag_seconds,

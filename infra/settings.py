@@ -60,6 +60,8 @@ class Settings(BaseSettings):
     operator_tokens: SecretStr | None = Field(None, validation_alias=_env("SVODKA_OPERATOR_TOKENS"))
     moderator_tokens: SecretStr | None = Field(None, validation_alias=_env("SVODKA_MODERATOR_TOKENS"))
     checkpoint_ttl_minutes: int = Field(180, ge=1, validation_alias=_env("SVODKA_CHECKPOINT_TTL_MINUTES"))
+    # The console desk's forms an operator may post per minute (api/console/desk.py).
+    desk_posts_per_minute: int = Field(120, ge=1, le=100_000, validation_alias=_env("SVODKA_DESK_POSTS_PER_MINUTE"))
 
     telegram_bot_token: SecretStr | None = Field(None, validation_alias=_env("TELEGRAM_BOT_TOKEN"))
     telegram_api_url: str = Field(DEFAULT_TELEGRAM_API, validation_alias=_env("TELEGRAM_API_URL"))

@@ -25,7 +25,9 @@ from api.console.importing import (
     IMPORT_PATH, MAX_FILE_BYTES, MAX_IMPORT_BODY, dry_run, import_rows, operator_channel, stored_before,
 )
 from api.console.present import city_name, local_time, place_name
-from api.console.web import PREFIX, Posted, Refused, Signed, console_post, console_session, render, see_other
+from api.console.web import (
+    PREFIX, Posted, Refused, Signed, console_post, console_session, render, see_other, within,
+)
 from domain.application import Svodka
 from domain.errors import DomainError, ReportNotFound
 from domain.sheet import Problem, RowReader, Sheet
@@ -37,6 +39,17 @@ KEY = re.compile(r"^desk-[0-9a-f]{32}$")  # the form's own idempotency key, made
 FIELDS = ("city", "region", "kind", "count", "time", "description")
 MINE_PAGE = 100  # "my reports" a page at a time, newest first
 register_words()
+_operator_post = console_post("operator")
+
+
+async def desk_post(request: Request) -> Posted:
+    """An operator's form (a report, an import, a retraction) within the operator's budget
+    (ApiConfig.desk_per_operator), counted once the form has passed its CSRF check, so a forged
+    post cannot spend it: a session taken over, or a script at the form, stores no faster."""
+    posted = await _operator_post(request)
+    await within(request, "desk", posted.signed.name, request.app.state.api.config.desk_per_operator,
+                 posted.signed.lang, "too_fast")
+    return posted
 
 
 def _application(request: Request) -> Svodka:
@@ -74,7 +87,7 @@ async def desk(request: Request, signed: Signed = Depends(console_session("opera
 
 
 @router.post(f"{DESK}/reports")
-async def enter(request: Request, posted: Posted = Depends(console_post("operator"))) -> Response:
+async def enter(request: Request, posted: Posted = Depends(desk_post)) -> Response:
     """The form as a sheet of one row, read by the import's rules; stored under the form's key, so a
     second click (or a resend after a lost answer) is the same report."""
     signed, application = posted.signed, _application(request)
@@ -127,7 +140,7 @@ async def _large_form(request: Request) -> None:
 
 @router.post(IMPORT_PATH, response_class=HTMLResponse)
 async def import_file(request: Request, _: None = Depends(_large_form),
-                      posted: Posted = Depends(console_post("operator"))) -> Response:
+                      posted: Posted = Depends(desk_post)) -> Response:
     """An uploaded file: its dry run. The dry run's own form (the same bytes, in base64): the import."""
     signed, state = posted.signed, request.app.state.api
     upload = posted.form.get("file")
@@ -224,7 +237,7 @@ def _cursor(given: str | None, signed: Signed) -> tuple[datetime, UUID] | None:
 
 
 @router.post(f"{DESK}/reports/{{rid}}/retract")
-async def retract(request: Request, rid: UUID, posted: Posted = Depends(console_post("operator"))) -> Response:
+async def retract(request: Request, rid: UUID, posted: Posted = Depends(desk_post)) -> Response:
     """As POST /v1/reports/{id}/retract: only the operator who sent it, with a reason."""
     signed, application = posted.signed, _application(request)
     reason = posted.get("reason")

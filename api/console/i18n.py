@@ -46,6 +46,8 @@ register(
         "signed_out": "Вы вышли.",
         "expired": "Сессия закончилась; войдите снова.",
         "too_many": "Слишком много попыток с этого адреса; попробуйте через {seconds} с.",
+        "too_fast": "Слишком много отправок за минуту под вашим именем оператора; ничего не сохранено. "
+                    "Попробуйте через {seconds} с.",
         "forbidden": "Запрос отклонён",
         "csrf_refused": "Форма устарела или отправлена с другого сайта; ничего не изменено. "
                         "Откройте страницу заново и повторите.",
@@ -80,6 +82,8 @@ register(
         "signed_out": "You have signed out.",
         "expired": "Your session has ended; sign in again.",
         "too_many": "Too many attempts from this address; try again in {seconds} s.",
+        "too_fast": "Too many forms sent this minute under your operator name; nothing was stored. "
+                    "Try again in {seconds} s.",
         "forbidden": "Request refused",
         "csrf_refused": "This form is stale or was sent from another site; nothing was changed. "
                         "Open the page again and retry.",

@@ -8,9 +8,8 @@ from fastapi.responses import HTMLResponse, Response
 from api.console.i18n import WORDS, language
 from api.console.web import (
     PREFIX, Posted, Refused, clear_session_cookie, console_post, foreign, render, see_other, session_cookie,
-    signed,
+    signed, within,
 )
-from api.errors import ApiError
 from api.gate import client_address
 
 router = APIRouter(include_in_schema=False)
@@ -31,12 +30,8 @@ async def sign_in(request: Request) -> Response:
     lang = language(request)
     # As the API's gate does before looking at a token: guessing is throttled per address, and
     # both doors draw on the same budget.
-    try:
-        await state.limiter.check("address", client_address(request.scope, state.config.trusted_proxies),
-                                  state.config.intake_per_address, "address")
-    except ApiError as refused:
-        retry = (refused.headers or {}).get("Retry-After", "60")
-        raise Refused(429, WORDS[lang]["too_many"].format(seconds=retry), lang, {"Retry-After": retry})
+    await within(request, "address", client_address(request.scope, state.config.trusted_proxies),
+                 state.config.intake_per_address, lang, "too_many")
     if foreign(request):  # another site signing this browser in to an account of its choosing
         raise Refused(403, WORDS[lang]["csrf_refused"], lang)
     form = await request.form()

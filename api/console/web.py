@@ -21,7 +21,9 @@ from starlette.datastructures import FormData
 from api.auth import Role
 from api.console.i18n import LANG_COOKIE, WORDS, language
 from api.console.sessions import Session
+from api.context import Limit
 from api.dashboard.router import SECURITY_HEADERS
+from api.errors import ApiError
 from api.templating import templates
 
 PREFIX = "/console"
@@ -145,6 +147,16 @@ def foreign(request: Request) -> bool:
     """A post a browser says came from another site. (A missing Origin is not foreign here.)"""
     origin = _origin(request)
     return origin is not None and origin not in _allowed_origins(request)
+
+
+async def within(request: Request, scope: str, identity: str, limit: Limit, lang: str, words: str) -> None:
+    """The API's rate limit (api/limits.py: shared through Redis when set) as a console page: 429
+    in the page's language, saying when to retry, with Retry-After."""
+    try:
+        await request.app.state.api.limiter.check(scope, identity, limit, scope)
+    except ApiError as refused:
+        retry = (refused.headers or {}).get("Retry-After", str(int(limit.seconds)))
+        raise Refused(429, WORDS[lang][words].format(seconds=retry), lang, {"Retry-After": retry}) from None
 
 
 def console_post(role: Role | None = None) -> Callable[[Request], Awaitable[Posted]]:

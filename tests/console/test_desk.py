@@ -14,6 +14,7 @@ from uuid import UUID
 import httpx
 import pytest
 
+from api.context import Limit
 from tests.console.conftest import MODERATOR, OPERATOR, csrf_of, folded, sign_in
 
 DAY = (datetime.now(timezone.utc) - timedelta(days=2)).date()
@@ -193,3 +194,29 @@ def test_my_reports_come_a_page_at_a_time_with_a_link_to_older_ones(desk, pg_app
     assert not any(f'id="report-{rid}"' in second.text for rid in ids[1:])
     assert 'id="older"' not in second.text and "К последним" in second.text
     assert desk.get("/console/desk/mine", params={"before": "yesterday_nobody"}).status_code == 422
+
+
+def test_an_operator_past_the_desk_budget_gets_a_page_saying_when_to_retry_and_nothing_is_stored(serve, pg_app):
+    second = "op-token-console-second-0123456789"
+    served = serve(desk_per_operator=Limit(2, 60), operator_tokens={OPERATOR: "hotline", second: "night-shift"})
+    hotline = httpx.Client(base_url=served.url, timeout=60, headers={"Origin": served.url})
+    sign_in(hotline, OPERATOR)
+    form = {"city": "Казань", "kind": "detention", "count": "1", "time": f"{DAY}T12:00"}
+    for _ in range(2):
+        assert hotline.post("/console/desk/reports", data={**form_of(hotline), **form}).status_code == 303
+    stored = pg_app.recorder.max_notification_id()
+    refused = hotline.post("/console/desk/reports", data={**form_of(hotline), **form})
+    assert refused.status_code == 429 and refused.headers["content-type"].startswith("text/html")
+    assert 0 < int(refused.headers["retry-after"]) <= 60
+    assert '<html lang="ru">' in refused.text and "Слишком много отправок за минуту" in refused.text
+    assert f"через {refused.headers['retry-after']} с" in refused.text
+    assert pg_app.recorder.max_notification_id() == stored  # refused before the intake
+    # Every state-changing desk form draws on it, in the page's language; reading pages does not.
+    assert hotline.get("/console/desk", params={"lang": "en"}).status_code == 200
+    retract = hotline.post(f"/console/desk/reports/{UUID(int=1)}/retract",
+                           data={"csrf": form_of(hotline)["csrf"], "reason": "x"})
+    assert retract.status_code == 429 and "Too many forms sent this minute" in retract.text
+    # The budget is the operator's, not the server's.
+    night = httpx.Client(base_url=served.url, timeout=60, headers={"Origin": served.url})
+    sign_in(night, second)
+    assert night.post("/console/desk/reports", data={**form_of(night), **form}).status_code == 303

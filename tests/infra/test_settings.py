@@ -90,3 +90,20 @@ def test_help_texts_are_empty_by_default_and_read_per_language(monkeypatch):
     monkeypatch.setenv("SVODKA_HELP_TEXT_EN", "x" * 2001)  # past what one Telegram message holds with ours
     with pytest.raises(ValidationError, match="SVODKA_HELP_TEXT_EN"):
         Settings()
+
+
+def test_the_desk_budget_per_operator_is_a_setting_the_api_is_given(monkeypatch, tmp_path):
+    from types import SimpleNamespace
+
+    from api.context import Limit
+    from infra.runner import api_config
+
+    assert Settings(data_dir=tmp_path).desk_posts_per_minute == 120
+    monkeypatch.setenv("SVODKA_DESK_POSTS_PER_MINUTE", "30")
+    settings = Settings(data_dir=tmp_path)
+    svc = SimpleNamespace(settings=settings, keys=load_keys(settings), app=None,
+                          db=SimpleNamespace(url="postgresql://nowhere/db", schema="public"))
+    assert api_config(svc).desk_per_operator == Limit(30, 60)
+    monkeypatch.setenv("SVODKA_DESK_POSTS_PER_MINUTE", "0")
+    with pytest.raises(ValidationError, match="SVODKA_DESK_POSTS_PER_MINUTE"):
+        Settings(data_dir=tmp_path)

@@ -10,18 +10,21 @@ count reports. Recorded times are not strictly ordered by position (concurrent w
 (docs/AUDIT.md), the state a reader at T could have seen.
 
 The fold streams: it keeps the running figures (bounded by kinds, days, regions and cities),
-one fixed-size record per report and an index per pseudonym, never a history per event. Figures
+about 40 bytes per report in arrays (no object per report) and a little per pseudonym, never a
+history per event. Figures
 at an earlier position or instant are kept only where asked for before the events are folded
 (`keep`, `keep_known_at`, `keep_day`): the verifier reads what to compare before it folds.
 """
 
 from __future__ import annotations
 
-import struct
+from array import array
 from heapq import heappop, heappush
 from datetime import datetime
 from typing import Any
 from uuid import UUID
+
+from infra.audit.reports import ReportIds
 
 FLOOD_LIMIT = 10  # reports per pseudonym per clock hour that count before review (docs/AUDIT.md)
 STATUSES = ("unreviewed", "verified", "rejected", "duplicate", "retracted")
@@ -35,7 +38,9 @@ STATUS_BY_EVENT = {
     "Report.Reopened": UNREVIEWED,  # back to the queue: it counts as unverified again
 }
 NOT_COUNTED, COUNTED_VERIFIED, COUNTED_UNVERIFIED = 0, 1, 2
-HOUR_SPAN = 2**40  # (pseudonym, hour) packed in one int: hours as epoch seconds stay far below this
+STATUS_BITS, HELD = 0b111, 0b1000  # a report's flags: its status, its flood hold, and (<< 4) its column
+BIG = 2**16 - 1  # a weight this large or negative is kept aside
+ODD = 2**31  # an hour that is not a whole number of hours since the epoch is kept aside
 
 Key = tuple  # (day, region, city); () is the total
 Counts = tuple[int, int, int]  # verified, unverified, reports
@@ -44,33 +49,6 @@ Figures = dict[Key, Counts]
 
 class NotKept(LookupError):
     """Figures at a position or instant the fold was not asked to keep before it folded."""
-
-
-class Record:
-    """One report, packed in 32 bytes: its kind, status, flood hold, pseudonym, place and weight,
-    and what it adds to the figures right now (place, column, weight)."""
-
-    LAYOUT = struct.Struct("<BB?IIqBIq")
-    __slots__ = ("kind", "status", "held", "reporter", "place", "weight", "column", "counted_place", "counted_weight")
-
-    def __init__(self, kind: int, reporter: int, place: int, weight: int) -> None:
-        self.kind, self.reporter, self.place, self.weight = kind, reporter, place, weight
-        self.status, self.held = UNREVIEWED, False
-        self.column, self.counted_place, self.counted_weight = NOT_COUNTED, 0, 0
-
-    @classmethod
-    def unpack(cls, packed: bytes) -> Record:
-        record = cls.__new__(cls)
-        (record.kind, record.status, record.held, record.reporter, record.place, record.weight,
-         record.column, record.counted_place, record.counted_weight) = cls.LAYOUT.unpack(packed)  # fmt: skip
-        return record
-
-    def pack(self) -> bytes:
-        try:
-            return self.LAYOUT.pack(self.kind, self.status, self.held, self.reporter, self.place, self.weight,
-                                    self.column, self.counted_place, self.counted_weight)  # fmt: skip
-        except struct.error as error:  # e.g. a detained count beyond 64 bits: a malformed line
-            raise ValueError(str(error)) from None
 
 
 class Fold:
@@ -82,12 +60,28 @@ class Fold:
         self._place_index: dict[Key, int] = {}
         self._places_of_day: dict[str, list[int]] = {}
         self._rows: dict[tuple[int, int], list[int]] = {}  # (kind, place) -> verified, unverified, reports
-        self.reports: dict[bytes, bytes] = {}  # 16-byte report id -> packed Record
+        self._row_keys: list[tuple[int, int]] = []  # the (kind, place) of each row, by row number
+        self._row_index: dict[tuple[int, int], int] = {}
+        # Per report, by its number (infra/audit/reports.py): about 40 bytes in all, no object per report.
+        self._ids = ReportIds()
+        self._flags = bytearray()  # status | held << 3 | column << 4: what it adds to the figures now
+        self._row = array("I")  # its (kind, place) row
+        self._reporter_of = array("I")  # its pseudonym's index; 0: none
+        self._weight = array("H")  # people detained (1 for a checkpoint); BIG: in _big_weights
+        self._big_weights: dict[int, int] = {}
+        self._hour = array("i")  # clock hour of its submission, as epoch seconds / 3600; ODD: in _odd_hours
+        self._odd_hours: dict[int, int] = {}
+        self._earlier = array("i")  # the report its pseudonym submitted before it (-1: none): a list per pseudonym
+        # Per pseudonym, by index.
         self._reporters: dict[str | None, int] = {None: 0}  # audit pseudonym -> index; 0: no reporter
         self._pseudonyms: dict[bytes, int] = {}  # reporter aggregate id -> pseudonym index
-        self._by_reporter: dict[int, bytearray] = {}  # pseudonym index -> its reports' ids, 16 bytes each
+        self._latest = array("i", [-1])  # its latest report, the head of its list
+        self._top_hour = array("q", [0])  # the latest clock hour it submitted in (epoch seconds)
+        self._top_count = bytearray(1)  # its submissions in that hour, up to FLOOD_LIMIT + 1
         self._blocked: set[int] = set()
-        self._hourly: dict[int, int] = {}  # pseudonym index * HOUR_SPAN + hour -> reports submitted
+        # Rare: reports submitted again (the same id), kept exactly but outside the arrays.
+        self._moved: dict[int, list[int]] = {}  # pseudonym -> reports submitted again under it from another
+        self._replaced: dict[tuple[int, int], int] = {}  # (pseudonym, hour) -> submissions since resubmitted
         # What to keep for later comparison, asked for before folding; heaps, in the order the fold passes it.
         self._keep_positions: list[int] = []
         self._keep_instants: list[datetime] = []
@@ -122,79 +116,157 @@ class Fold:
         self._pass(position, clock)
         self.clock, self.position = clock, position
         key = UUID(originator_id).bytes
-        touched = [key]
+        n = self._ids.find(key)
         if name == "Report.Submitted":
-            self._submitted(key, facts, recorded_at)
-        elif name == "Report.Corrected" and key in self.reports:
-            record = Record.unpack(self.reports[key])
-            record.place = self._place((facts["local_day"], facts["region"], facts["city"]))
-            record.weight = self._weight(self.kinds[record.kind], facts["detained"])
-            self._recount(key, record)
-            touched = []
-        elif name in STATUS_BY_EVENT and key in self.reports:
-            record = Record.unpack(self.reports[key])
-            record.status = STATUS_BY_EVENT[name]
-            self._recount(key, record)
-            touched = []
+            self._recount(self._submitted(key, n, facts, recorded_at))
+        elif name == "Report.Corrected" and n >= 0:
+            kind = self._row_keys[self._row[n]][0]
+            place = self._place((facts["local_day"], facts["region"], facts["city"]))
+            weight = self._weight_of(self.kinds[kind], facts["detained"])
+            self._uncount(n)  # what it added under its old place and weight goes first
+            self._row[n] = self._row_number(kind, place)
+            self._set_weight(n, weight)
+            self._recount(n)
+        elif name in STATUS_BY_EVENT and n >= 0:
+            self._flags[n] = (self._flags[n] & ~STATUS_BITS) | STATUS_BY_EVENT[name]
+            self._recount(n)
         elif name == "Reporter.Registered":
             self._pseudonyms[key] = self._reporter(facts["reporter"])
-            touched = []
         elif name in ("Reporter.Blocked", "Reporter.Unblocked"):
             reporter = self._pseudonyms.get(key, 0)
             (self._blocked.add if name == "Reporter.Blocked" else self._blocked.discard)(reporter)
-            ids = self._by_reporter.get(reporter, b"")
-            touched = sorted({bytes(ids[i : i + 16]) for i in range(0, len(ids), 16)})
-        for report_id in touched:
-            if report_id in self.reports:
-                self._recount(report_id, Record.unpack(self.reports[report_id]))
+            for report in self._reports_of(reporter):
+                self._recount(report)
 
     def end(self) -> None:
         """No more events: whatever was asked for and not yet passed is the final state."""
         self._pass(None, None)
 
-    def _submitted(self, key: bytes, facts: dict[str, Any], recorded_at: datetime) -> None:
+    def _submitted(self, key: bytes, n: int, facts: dict[str, Any], recorded_at: datetime) -> int:
         kind = self._kind(facts["kind"])
         reporter = self._reporter(facts["reporter"])
-        record = Record(kind, reporter, self._place((facts["local_day"], facts["region"], facts["city"])),
-                        self._weight(facts["kind"], facts["detained"]))  # fmt: skip
-        if key in self.reports:  # submitted twice: the first one's contribution goes (as a replace would)
-            self._uncount(Record.unpack(self.reports[key]))
+        row = self._row_number(kind, self._place((facts["local_day"], facts["region"], facts["city"])))
+        weight = self._weight_of(facts["kind"], facts["detained"])
+        if n < 0:
+            n = self._ids.add(key)
+            self._flags.append(UNREVIEWED)
+            for column in (self._row, self._reporter_of, self._weight, self._hour):
+                column.append(0)
+            self._earlier.append(-1)
+            if reporter:
+                self._earlier[n], self._latest[reporter] = self._latest[reporter], n
+        else:  # submitted twice: the first one's contribution goes (as a replace would)
+            self._uncount(n)
+            before = self._reporter_of[n]
+            if before:  # that submission still counts towards its hour's flood
+                replaced = (before, self._hour_of(n))
+                self._replaced[replaced] = self._replaced.get(replaced, 0) + 1
+            if reporter and reporter != before:
+                self._moved.setdefault(reporter, []).append(n)
+            self._flags[n] = UNREVIEWED
+        self._row[n], self._reporter_of[n] = row, reporter
+        self._set_weight(n, weight)
         if facts["reporter"] is not None:
-            self._by_reporter.setdefault(reporter, bytearray()).extend(key)
-            hour = reporter * HOUR_SPAN + int(recorded_at.replace(minute=0, second=0, microsecond=0).timestamp())
-            self._hourly[hour] = self._hourly.get(hour, 0) + 1
-            record.held = self._hourly[hour] > FLOOD_LIMIT
-        self.reports[key] = record.pack()
+            hour = int(recorded_at.replace(minute=0, second=0, microsecond=0).timestamp())
+            self._set_hour(n, hour)
+            if self._submissions(reporter, hour, n) > FLOOD_LIMIT:
+                self._flags[n] |= HELD
+        return n
 
-    def _recount(self, key: bytes, record: Record) -> None:
+    def _submissions(self, reporter: int, hour: int, n: int) -> int:
+        """The pseudonym's submissions in this clock hour, the one of report `n` included (counted
+        up to FLOOD_LIMIT + 1). Its latest hour is counted as it goes; an earlier hour (recorded
+        times out of order) is counted again from its reports."""
+        top, count = self._top_hour[reporter], self._top_count[reporter]
+        if count == 0 or hour > top:
+            self._top_hour[reporter], self._top_count[reporter] = hour, 1
+            return 1
+        if hour == top:
+            self._top_count[reporter] = min(count + 1, FLOOD_LIMIT + 1)
+            return self._top_count[reporter]
+        reports = self._reports_of(reporter, current=True)
+        earlier = sum(1 for report in reports if report != n and self._hour_of(report) == hour)
+        return earlier + self._replaced.get((reporter, hour), 0) + 1
+
+    def _reports_of(self, reporter: int, *, current: bool = False) -> list[int]:
+        """Every report ever submitted under this pseudonym (0: none, never listed), each once;
+        `current`: only those whose latest submission names it."""
+        reports = []
+        report = self._latest[reporter] if reporter else -1
+        while report >= 0:
+            reports.append(report)
+            report = self._earlier[report]
+        moved = self._moved.get(reporter)
+        if moved:  # submitted again under it: some may be in its list already
+            reports = list(dict.fromkeys(reports + moved))
+        return [r for r in reports if self._reporter_of[r] == reporter] if current else reports
+
+    def _recount(self, n: int) -> None:
         """Move the report's contribution from what it added before to what it adds now."""
-        column = self._column(record)
-        after = (column, record.place, record.weight) if column else (NOT_COUNTED, 0, 0)
-        if (record.column, record.counted_place, record.counted_weight) != after:
-            self._uncount(record)
-            record.column, record.counted_place, record.counted_weight = after
-            if column:
-                self._add(record, 1)
-        self.reports[key] = record.pack()
+        flags = self._flags[n]
+        before, now = flags >> 4, self._column(n, flags)
+        if now != before:
+            if before:
+                self._add(n, before, -1)
+            if now:
+                self._add(n, now, 1)
+            self._flags[n] = (flags & 0x0F) | now << 4
 
-    def _uncount(self, record: Record) -> None:
-        if record.column:
-            self._add(record, -1)
+    def _uncount(self, n: int) -> None:
+        flags = self._flags[n]
+        if flags >> 4:
+            self._add(n, flags >> 4, -1)
+            self._flags[n] = flags & 0x0F
 
-    def _add(self, record: Record, sign: int) -> None:
-        row = self._rows.setdefault((record.kind, record.counted_place), [0, 0, 0])
-        row[0 if record.column == COUNTED_VERIFIED else 1] += sign * record.counted_weight
+    def _add(self, n: int, column: int, sign: int) -> None:
+        row = self._rows[self._row_keys[self._row[n]]]
+        row[0 if column == COUNTED_VERIFIED else 1] += sign * self._weight_at(n)
         row[2] += sign
 
-    def _column(self, record: Record) -> int:
-        if record.status not in (UNREVIEWED, VERIFIED) or record.reporter in self._blocked:
+    def _column(self, n: int, flags: int) -> int:
+        status = flags & STATUS_BITS
+        if status not in (UNREVIEWED, VERIFIED) or self._reporter_of[n] in self._blocked:
             return NOT_COUNTED
-        if record.held and record.status != VERIFIED:
+        if flags & HELD and status != VERIFIED:
             return NOT_COUNTED
-        return COUNTED_VERIFIED if record.status == VERIFIED else COUNTED_UNVERIFIED
+        return COUNTED_VERIFIED if status == VERIFIED else COUNTED_UNVERIFIED
+
+    def _row_number(self, kind: int, place: int) -> int:
+        index = self._row_index.get((kind, place))
+        if index is None:
+            index = self._row_index[(kind, place)] = len(self._row_keys)
+            self._row_keys.append((kind, place))
+            self._rows.setdefault((kind, place), [0, 0, 0])
+        return index
+
+    def _set_weight(self, n: int, weight: int) -> None:
+        if 0 <= weight < BIG:
+            self._weight[n] = weight
+            self._big_weights.pop(n, None)
+        elif -(2**63) <= weight < 2**63:  # what the packed record held before (a malformed line beyond)
+            self._weight[n] = BIG
+            self._big_weights[n] = weight
+        else:
+            raise ValueError(f"detained {weight} is beyond 64 bits")
+
+    def _weight_at(self, n: int) -> int:
+        weight = self._weight[n]
+        return self._big_weights[n] if weight == BIG else weight
+
+    def _set_hour(self, n: int, hour: int) -> None:
+        if hour % 3600 == 0 and -ODD < hour // 3600 < 2**31:
+            self._hour[n] = hour // 3600
+            self._odd_hours.pop(n, None)
+        else:  # a recorded time whose offset is not whole hours
+            self._hour[n] = -ODD
+            self._odd_hours[n] = hour
+
+    def _hour_of(self, n: int) -> int:
+        hour = self._hour[n]
+        return self._odd_hours[n] if hour == -ODD else hour * 3600
 
     @staticmethod
-    def _weight(kind: str, detained: Any) -> int:
+    def _weight_of(kind: str, detained: Any) -> int:
         weight = detained if kind == "detention" else 1
         if not isinstance(weight, int):
             raise TypeError(f"detained is {detained!r}, not a number")
@@ -206,7 +278,12 @@ class Fold:
         return self.kinds.index(kind)
 
     def _reporter(self, pseudonym: str | None) -> int:
-        return self._reporters.setdefault(pseudonym, len(self._reporters))
+        index = self._reporters.setdefault(pseudonym, len(self._reporters))
+        if index == len(self._latest):
+            self._latest.append(-1)
+            self._top_hour.append(0)
+            self._top_count.append(0)
+        return index
 
     def _place(self, key: Key) -> int:
         index = self._place_index.get(key)

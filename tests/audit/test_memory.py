@@ -15,6 +15,7 @@ import gc
 import json
 import tracemalloc
 import uuid
+from collections.abc import Iterator
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
@@ -116,13 +117,18 @@ def peak_while_verifying(path: Path) -> tuple[int, object]:
         tracemalloc.stop()
 
 
-def test_verifying_four_times_the_events_takes_no_more_memory(tmp_path):
+def verified_peaks(tmp_path: Path, write, sizes: tuple[int, ...]) -> Iterator[tuple[int, int, object]]:
+    """(size, peak memory verifying it, result) for an export `write(path, size, signer)` writes."""
     signer = Ed25519PrivateKey.generate()
+    for size in sizes:
+        path = tmp_path / f"export-{size}.jsonl"
+        write(path, size, signer)
+        yield size, *peak_while_verifying(path)
+
+
+def test_verifying_four_times_the_events_takes_no_more_memory(tmp_path):
     peaks = {}
-    for events in (3_000, 12_000):
-        path = tmp_path / f"export-{events}.jsonl"
-        write_export(path, events, signer)
-        peaks[events], result = peak_while_verifying(path)
+    for events, peaks[events], result in verified_peaks(tmp_path, write_export, (3_000, 12_000)):
         # The file really was checked end to end: every event, head, bulletin and figure.
         assert (result.events, result.heads, result.bulletins, result.figures) == (events, events // 25, BULLETINS, 2)
         assert result.fold.figures("detention", upto=result.position)[()][2] == REPORTS
@@ -152,3 +158,38 @@ def test_exporting_four_times_the_heads_takes_no_more_memory(db, keys, pg_app, t
         assert result.divergence is None
         assert verify_file(path, key=public_key(keys)).heads >= heads
     assert peaks[4_000] < 1.25 * peaks[1_000], peaks
+
+
+def write_reports_export(path: Path, reports: int, signer: Ed25519PrivateKey) -> None:
+    """A valid export of `reports` submissions, one a minute from a pool of pseudonyms (no flood),
+    each a report of its own: what the fold must hold grows with the reports alone."""
+    chain, facts_chain = GENESIS, FACTS_GENESIS
+    public = signer.public_key().public_bytes(Encoding.Raw, PublicFormat.Raw)
+    with path.open("w") as out:
+        out.write(json.dumps({"type": "header", "format": "svodka-audit-export", "version": 1,
+                              "exported_at": START.isoformat(), "position": reports,
+                              "public_key": base64.b64encode(public).decode(), "genesis": GENESIS.hex(),
+                              "facts_genesis": FACTS_GENESIS.hex()}) + "\n")  # fmt: skip
+        lines = []
+        for position in range(1, reports + 1):
+            facts = {"type": "Report.Submitted", "recorded_at": (START + timedelta(minutes=position)).isoformat(),
+                     "kind": "detention", "reporter": f"{position % 50:032x}", "local_day": DAY, "region": REGION,
+                     "city": CITY, "occurred_at": START.isoformat(), "detained": 1}  # fmt: skip
+            line = {"type": "event", "position": position, "originator_id": str(uuid.uuid4()), "originator_version": 1,
+                    "topic": "domain.model:Report.Event", "state_sha256": "00" * 32, "facts": facts}  # fmt: skip
+            chain, facts_chain = chain_link(chain, line), facts_link(facts_chain, position, facts)
+            line["chain"] = {"hash": chain.hex(), "facts_hash": facts_chain.hex()}
+            lines.append(json.dumps(line) + "\n")
+        out.write(json.dumps(signed_head(signer, reports, chain, facts_chain)) + "\n")
+        out.writelines(lines)
+        out.write(json.dumps({"type": "end", "events": reports, "position": reports}) + "\n")
+
+
+def test_the_fold_holds_a_few_dozen_bytes_a_report(tmp_path):
+    """What grows with the reports is about 40 bytes each (infra/audit/reports.py), so a 10M-event
+    log's 5.2M reports fit in a few hundred MB. A dict of packed records held about 300 bytes each."""
+    peaks = {}
+    for reports, peaks[reports], result in verified_peaks(tmp_path, write_reports_export, (5_000, 25_000)):
+        assert result.fold.figures("detention")[()] == (0, reports, reports)
+    per_report = (peaks[25_000] - peaks[5_000]) / 20_000
+    assert per_report < 80, per_report

@@ -10,6 +10,7 @@ import asyncio
 import base64
 import json
 import urllib.request
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 from urllib.error import URLError
@@ -18,6 +19,7 @@ from urllib.parse import quote
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
+from infra.audit.archive import ArchivedHeads
 from infra.audit.export import KINDS, export
 from infra.audit.verify import Diverged, Verified, compare_figures, verify_file
 from infra.settings import Settings
@@ -50,16 +52,19 @@ def run_export(settings: Settings, path: Path, figures: bool = True) -> int:
 
 def run_verify(path: Path, key: str | None, against: str | None, heads: Path | None = None) -> int:
     pinned = base64.b64decode(key) if key else None
-    extra: list[dict[str, Any]] = []
+    served_head: list[dict[str, Any]] = []
+    extra: Iterable[dict[str, Any]] = served_head
     try:
         if against:
             served = base64.b64decode(_get(against, "/v1/audit/key")["public_key"])
             if pinned is not None and pinned != served:
                 return _fail("the server's key is not the key you pinned")
             pinned = served
-            extra.append(_get(against, "/v1/audit/head"))
+            served_head.append(_get(against, "/v1/audit/head"))
         if heads is not None:
-            extra.extend(archived_heads(heads))
+            extra = ArchivedHeads(heads, first=served_head)
+            for _ in extra:  # a file that is not heads is refused before the export is read
+                pass
         # The server's figures are read first, so the streaming fold keeps their position as it passes.
         served_figures = server_figures(against) if against else {}
         result = verify_file(path, key=pinned, extra_heads=extra,
@@ -74,16 +79,6 @@ def run_verify(path: Path, key: str | None, against: str | None, heads: Path | N
         return 2
     typer.secho("verified: no divergence", fg="green")
     return 0
-
-
-def archived_heads(path: Path) -> list[dict[str, Any]]:
-    """Heads an auditor kept: a JSON array (/v1/audit/heads) or one head per line (/v1/audit/head)."""
-    text = path.read_text(encoding="utf-8")
-    try:
-        found = json.loads(text)
-    except ValueError:
-        return [json.loads(line) for line in text.splitlines() if line.strip()]
-    return found if isinstance(found, list) else [found]
 
 
 def report(result: Verified) -> None:

@@ -109,13 +109,14 @@ class Fold:
 
     # --- folding -------------------------------------------------------------------------------
 
-    def apply(self, position: int, originator_id: str, facts: dict[str, Any]) -> None:
+    def apply(self, position: int, originator_id: str, facts: dict[str, Any], *, key: bytes | None = None) -> None:
+        """`key`: the originator id as 16 bytes, if the caller parsed it already."""
         name = facts["type"]
         recorded_at = datetime.fromisoformat(facts["recorded_at"])
         clock = recorded_at if self.clock is None else max(recorded_at, self.clock)
         self._pass(position, clock)
         self.clock, self.position = clock, position
-        key = UUID(originator_id).bytes
+        key = key or UUID(originator_id).bytes
         n = self._ids.find(key)
         if name == "Report.Submitted":
             self._recount(self._submitted(key, n, facts, recorded_at))

@@ -52,12 +52,13 @@ class Verified:
     unchecked: list[dict[str, Any]] = field(default_factory=list)  # extra heads beyond this file
 
 
-def chain_link(prev: bytes, line: dict[str, Any]) -> bytes:
+def chain_link(prev: bytes, line: dict[str, Any], originator_id: bytes | None = None) -> bytes:
+    """`originator_id`: the line's UUID as 16 bytes, if already parsed."""
     topic = line["topic"].encode()
     return hashlib.sha256(
         prev
         + line["position"].to_bytes(8, "big")
-        + UUID(line["originator_id"]).bytes
+        + (originator_id or UUID(line["originator_id"]).bytes)
         + line["originator_version"].to_bytes(8, "big")
         + len(topic).to_bytes(4, "big")
         + topic
@@ -65,8 +66,12 @@ def chain_link(prev: bytes, line: dict[str, Any]) -> bytes:
     ).digest()
 
 
+# json.dumps(facts, sort_keys=True, separators=(",", ":"), ensure_ascii=False), its encoder built once.
+_canonical = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode
+
+
 def facts_link(prev: bytes, position: int, facts: dict[str, Any]) -> bytes:
-    encoded = json.dumps(facts, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+    encoded = _canonical(facts).encode()
     return hashlib.sha256(prev + position.to_bytes(8, "big") + hashlib.sha256(encoded).digest()).digest()
 
 
@@ -98,12 +103,14 @@ def read_lines(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
 
 
 def verify_file(
-    path: Path, *, key: bytes | None = None, extra_heads: list[dict[str, Any]] = (), keep: Iterable[int] = (),
+    path: Path, *, key: bytes | None = None, extra_heads: Iterable[dict[str, Any]] = (), keep: Iterable[int] = (),
     keep_known_at: Iterable[datetime] = (),
 ) -> Verified:
     """Raise Diverged at the first contradiction; `key` pins the server's public key.
 
-    It streams: memory does not grow with the events (docs/AUDIT.md, "Memory"). `keep` and
+    It streams: memory does not grow with the events (docs/AUDIT.md, "Memory"). `extra_heads`
+    is walked twice, so it must iterate afresh each time (a list, or infra/audit/archive.py's
+    `ArchivedHeads`, which reads its file again rather than holding it). `keep` and
     `keep_known_at` ask the fold to keep the figures at those positions and instants too.
     """
     lines = read_lines(path)
@@ -126,7 +133,7 @@ def verify_file(
 class _Check:
     """The state of one pass over the file: both chains, the next heads to meet, and the fold."""
 
-    def __init__(self, header: dict[str, Any], pinned: bool, extra_heads: list[dict[str, Any]], path: Path) -> None:
+    def __init__(self, header: dict[str, Any], pinned: bool, extra_heads: Iterable[dict[str, Any]], path: Path) -> None:
         self.header = header
         self.result = Verified(key_pinned=pinned, key_fingerprint=header["fingerprint"])
         self.key = Ed25519PublicKey.from_public_bytes(base64.b64decode(header["public_key"]))
@@ -134,16 +141,20 @@ class _Check:
         self.chain, self.facts_chain, self.last, self.ended = GENESIS, FACTS_GENESIS, 0, False
         self.section = "head"  # the file's order: header, heads, figures, events, end
         self.last_bulletin: dict[str, Any] | None = None  # the previous bulletin's figures
-        extra = []
-        for head in extra_heads:
+        rising, last = True, None
+        for head in extra_heads:  # a first walk: every signature, before any event
             check_signature(self.key, head)
             if head["position"] > header["position"]:
                 self.result.unchecked.append(head)  # newer than the export: nothing here to compare it with
             else:
-                extra.append((head["position"], False, head))
+                rising, last = rising and (last is None or head["position"] >= last), head["position"]
         self.result.heads = _check_file_heads(path, self.key)
-        # Both lists rise by position, so each head is met as the events pass it, without holding them all.
-        self.heads = heapq.merge(sorted(extra, key=lambda h: h[0]), _file_heads(path), key=lambda h: h[0])
+        # Both rise by position, so each head is met as the events pass it, without holding them all
+        # (archived heads walked again; held and sorted only if the archive is out of order).
+        extra = ((h["position"], False, h) for h in extra_heads if h["position"] <= header["position"])
+        if not rising:
+            extra = iter(sorted(extra, key=lambda h: h[0]))
+        self.heads = heapq.merge(extra, _file_heads(path), key=lambda h: h[0])
         self.next_head = next(self.heads, None)
         self.signed_end = False  # a head of the file's own at the last event so far
         for position, day in _bulletins(path):
@@ -181,9 +192,9 @@ class _Check:
         position = line["position"]
         if position <= self.last:
             raise Diverged(position, f"line {number} is out of order (after position {self.last})")
-        self.chain, self.facts_chain = _event(line, self.chain, self.facts_chain, self.last)
+        self.chain, self.facts_chain, originator_id = _event(line, self.chain, self.facts_chain, self.last)
         self._meet_heads(position)
-        self.result.fold.apply(position, line["originator_id"], line["facts"])
+        self.result.fold.apply(position, line["originator_id"], line["facts"], key=originator_id)
         if line["facts"]["type"] == "Bulletin.Published":
             self._bulletin(position, line["facts"])
         self.result.events += 1
@@ -285,13 +296,15 @@ def _header(lines: Iterator[tuple[int, dict[str, Any]]], key: bytes | None) -> d
     return {**first, "fingerprint": hashlib.sha256(in_file).hexdigest()[:16]}
 
 
-def _event(line: dict[str, Any], chain: bytes, facts_chain: bytes, last: int) -> tuple[bytes, bytes]:
+def _event(line: dict[str, Any], chain: bytes, facts_chain: bytes, last: int) -> tuple[bytes, bytes, bytes]:
+    """Both chains after this line, and its originator id as 16 bytes (parsed once, for the fold too)."""
     position, entry = line["position"], line.get("chain")
     if line.get("missing"):
         raise Diverged(position, "the chain has an entry here but the log has no event (deleted)")
     if entry is None:
         raise Diverged(position, "the log has an event here that the chain never saw (inserted or renumbered)")
-    chain = chain_link(chain, line)
+    originator_id = UUID(line["originator_id"]).bytes
+    chain = chain_link(chain, line, originator_id)
     if chain != bytes.fromhex(entry["hash"]):
         # Ids may have gaps (rolled-back inserts), so a missing line shows only as the next one failing.
         gap = f", or an event after position {last} is missing" if position != last + 1 else ""
@@ -301,7 +314,7 @@ def _event(line: dict[str, Any], chain: bytes, facts_chain: bytes, last: int) ->
     facts_chain = facts_link(facts_chain, position, line["facts"])
     if facts_chain != bytes.fromhex(entry["facts_hash"]):
         raise Diverged(position, "the event's public facts differ from the chained ones (altered)")
-    return chain, facts_chain
+    return chain, facts_chain, originator_id
 
 
 def minute_before(at: datetime) -> datetime:

@@ -2,6 +2,10 @@
 reports sent one by one to POST /v1/reports, measured in the same run, in one process.
 
     DATABASE_URL=postgresql://postgres@127.0.0.1:5432/test python -m bench.csv_import [--rows 10000]
+    ... python -m bench.csv_import --rows 2000 --compare-described [--rounds 2]
+
+`--compare-described` measures both paths with no row described and with every row described,
+alternating within the run, and prints described / undescribed for each: what sealing costs.
 
 Both paths run the app in-process (ASGI, no sockets) on their own scratch schema, with the same
 group commit. The JSON path has 64 clients in flight; the import reads, checks and stores the
@@ -110,15 +114,35 @@ async def csv_path(url: str, data: bytes, count: int) -> tuple[float, float]:
     return count / elapsed, checked
 
 
+def compare_described(url: str, count: int, clients: int, rounds: int) -> None:
+    """Undescribed and fully described runs of both paths, alternating, so drift hits both alike."""
+    rates: dict[tuple[str, float], list[float]] = {}
+    for _ in range(rounds):
+        for described in (0.0, 1.0):
+            reports = rows(count, described)
+            rates.setdefault(("json", described), []).append(asyncio.run(json_path(url, reports, clients)))
+            rates.setdefault(("csv", described), []).append(asyncio.run(csv_path(url, as_csv(reports), count))[0])
+    for path, label, unit in (("json", "JSON intake", "reports/s"), ("csv", "CSV import", "rows/s")):
+        plain, sealed = rates[(path, 0.0)], rates[(path, 1.0)]
+        print(f"{label:12} undescribed {' · '.join(f'{r:.0f}' for r in plain)} {unit}, "
+              f"described {' · '.join(f'{r:.0f}' for r in sealed)} {unit}: described / undescribed "
+              + " · ".join(f"{s / p:.2f}" for p, s in zip(plain, sealed, strict=True)))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--rows", type=int, default=10_000)
     parser.add_argument("--clients", type=int, default=64)
     parser.add_argument("--described", type=float, default=0.0,
-                        help="share of rows with a description; each is sealed under a data key of its own, "
-                             "one key-store insert per row")
+                        help="share of rows with a description; each is sealed under a data key of its own")
+    parser.add_argument("--compare-described", action="store_true",
+                        help="no row vs every row described, both paths, in the same run")
+    parser.add_argument("--rounds", type=int, default=1, help="with --compare-described: alternations")
     args = parser.parse_args()
     url = database_url()
+    if args.compare_described:
+        compare_described(url, args.rows, args.clients, args.rounds)
+        return
     reports = rows(args.rows, args.described)
     data = as_csv(reports)
     json_rate = asyncio.run(json_path(url, reports, args.clients))

@@ -93,6 +93,11 @@ HISTORY = {
 }  # fmt: skip
 
 
+def _subject(rid: UUID, reporter: str | None) -> str:
+    """Whose key seals a report: its reporter's, else its own (a report without one is erased alone)."""
+    return reporter or f"report:{rid}"
+
+
 @dataclass(frozen=True, slots=True)
 class Facts:
     """A submission's facts after validation, in the form the event keeps them."""
@@ -137,7 +142,7 @@ class Svodka(Application[UUID]):
             self._check_same(existing, new, facts)
             return Submission(rid, created=False)
         try:
-            self.save(self._build(rid, new, facts))
+            self.save(self._build(rid, new, facts, self._reference(new.reporter, create=True), self.vault.seal))
         except IntegrityError:
             # A concurrent retry won the race; it is the same submission only if the bodies agree.
             self._check_same(self._get(rid), new, facts)
@@ -154,16 +159,25 @@ class Svodka(Application[UUID]):
         from a conflict.
         """
         outcomes: list[Submission | Exception | None] = [None] * len(batch)
-        fresh: dict[UUID, tuple[int, Report]] = {}
+        understood: dict[UUID, tuple[int, Facts, str | None]] = {}
         one_by_one: list[int] = []
         for i, new in enumerate(batch):
             try:
                 rid = report_id(new.channel, new.client_ref)
-                if rid in fresh:
+                if rid in understood:
                     one_by_one.append(i)  # the same reference twice in one batch: a retry
                     continue
-                fresh[rid] = (i, self._build(rid, new, self._facts(new, now)))
+                facts = self._facts(new, now)
+                understood[rid] = (i, facts, self._reference(new.reporter, create=True))
             except Exception as error:  # noqa: BLE001 - this report's outcome, not the batch's
+                outcomes[i] = error
+        # Reports without a reporter are each their own subject: their keys are made together here.
+        seal = self._sealer({_subject(rid, reporter) for rid, (_, facts, reporter) in understood.items() if facts.personal})
+        fresh: dict[UUID, tuple[int, Report]] = {}
+        for rid, (i, facts, reporter) in understood.items():
+            try:
+                fresh[rid] = (i, self._build(rid, batch[i], facts, reporter, seal))
+            except Exception as error:  # noqa: BLE001 - as above
                 outcomes[i] = error
         if fresh:
             try:
@@ -185,9 +199,23 @@ class Svodka(Application[UUID]):
         and the receipt every front door (API, console form, CSV import) shows."""
         return self._facts(new, now)
 
-    def _build(self, rid: UUID, new: NewReport, facts: Facts) -> Report:
-        reporter = self._reference(new.reporter, create=True)
-        subject = reporter or f"report:{rid}"
+    def _sealer(self, subjects: set[str]) -> Callable[[str, dict[str, Any]], str]:
+        """The batch's sealer; if its keys cannot be made, the reports that need one fail, alone."""
+        if not subjects:
+            return self.vault.seal
+        try:
+            return self.vault.sealer(subjects)
+        except Exception as error:  # noqa: BLE001 - e.g. the key store down: not the plain reports' outcome
+            failure = error
+
+            def failed(subject: str, fields: dict[str, Any]) -> str:
+                raise failure
+
+            return failed
+
+    def _build(self, rid: UUID, new: NewReport, facts: Facts, reporter: str | None,
+               seal: Callable[[str, dict[str, Any]], str]) -> Report:
+        subject = _subject(rid, reporter)
         return Report(
             id=rid,
             kind=facts.kind.value,
@@ -201,7 +229,7 @@ class Svodka(Application[UUID]):
             coarse_lat=facts.coarse_lat,
             coarse_lon=facts.coarse_lon,
             subject=subject,
-            sealed=self.vault.seal(subject, facts.personal) if facts.personal else None,
+            sealed=seal(subject, facts.personal) if facts.personal else None,
         )
 
     def _facts(self, new: NewReport, now: datetime | None) -> Facts:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Collection
 from typing import Any, Protocol
 
 
@@ -13,6 +14,10 @@ class PersonalDataVault(Protocol):
 
     def seal(self, subject: str, fields: dict[str, Any]) -> str:
         """Encrypt `fields` for `subject`; the token is safe to keep in an event."""
+
+    def sealer(self, subjects: Collection[str]) -> Callable[[str, dict[str, Any]], str]:
+        """`seal` for a batch: the subjects' new keys are created together and are durable when
+        this returns, so a batch of reports costs one key-store commit rather than one each."""
 
     def open(self, subject: str, token: str) -> dict[str, Any] | None:
         """The fields sealed in `token`, or None once the subject has been forgotten."""

@@ -9,6 +9,7 @@ import json
 import os
 import threading
 import uuid
+from collections.abc import Callable, Collection
 from typing import Any, Protocol
 
 from cryptography.exceptions import InvalidTag
@@ -32,7 +33,9 @@ class KeyStore(Protocol):
     the pseudonym to the random subject their events carry. Deleting the row cuts it."""
 
     def get(self, subject: str, key_id: str | None = None) -> tuple[str, bytes] | None: ...
+    def get_many(self, subjects: Collection[str]) -> dict[str, tuple[str, bytes]]: ...
     def add(self, subject: str, key_id: str, wrapped: bytes, owner: str | None = None) -> tuple[str, str, bytes]: ...
+    def add_many(self, rows: Collection[tuple[str, str, bytes]]) -> dict[str, tuple[str, bytes]]: ...
     def subject_of(self, owner: str) -> str | None: ...
     def delete(self, subject: str) -> None: ...
 
@@ -54,6 +57,13 @@ class MemoryKeyStore:
             if owner is not None:
                 subject = self._owners.setdefault(owner, subject)
             return (subject, *self._keys.setdefault(subject, (key_id, wrapped)))
+
+    def get_many(self, subjects: Collection[str]) -> dict[str, tuple[str, bytes]]:
+        return {s: self._keys[s] for s in subjects if s in self._keys}
+
+    def add_many(self, rows: Collection[tuple[str, str, bytes]]) -> dict[str, tuple[str, bytes]]:
+        with self._lock:
+            return {subject: self._keys.setdefault(subject, (key_id, wrapped)) for subject, key_id, wrapped in rows}
 
     def subject_of(self, owner: str) -> str | None:
         return self._owners.get(owner)
@@ -89,7 +99,18 @@ class EnvelopeVault:
         return self._store.add(subject, uuid.uuid4().hex, self.wrap(subject, AESGCM.generate_key(256)), owner)[0]
 
     def seal(self, subject: str, fields: dict[str, Any]) -> str:
-        key_id, data_key = self._key_for(subject)
+        return self._seal(subject, self._keys_for([subject])[subject], fields)
+
+    def sealer(self, subjects: Collection[str]) -> Callable[[str, dict[str, Any]], str]:
+        """Seals for a batch: the subjects' missing keys are created together, in one insert and
+        one commit, before this returns, so they are durable before any event that needs them.
+        The unwrapped keys live only as long as the returned function (a batch's build); a
+        subject not named here gets its key on its own, as `seal` does."""
+        keys = self._keys_for(subjects)
+        return lambda subject, fields: self._seal(subject, keys.get(subject) or self._keys_for([subject])[subject], fields)
+
+    def _seal(self, subject: str, key: tuple[str, bytes], fields: dict[str, Any]) -> str:
+        key_id, data_key = key
         nonce = os.urandom(12)
         plaintext = json.dumps(fields, separators=(",", ":"), sort_keys=True).encode()
         sealed = AESGCM(data_key).encrypt(nonce, plaintext, subject.encode())
@@ -121,8 +142,12 @@ class EnvelopeVault:
     def unwrap(self, subject: str, wrapped: bytes) -> bytes:
         return self._master.decrypt(wrapped[:12], wrapped[12:], subject.encode())
 
-    def _key_for(self, subject: str) -> tuple[str, bytes]:
-        found = self._store.get(subject)
-        if found is None:
-            _, *found = self._store.add(subject, uuid.uuid4().hex, self.wrap(subject, AESGCM.generate_key(256)))
-        return found[0], self.unwrap(subject, found[1])
+    def _keys_for(self, subjects: Collection[str]) -> dict[str, tuple[str, bytes]]:
+        """(key id, data key) of each subject, the missing ones created in one `add_many`.
+        A concurrent batch may win a subject's row: its key is the one returned, and used."""
+        found = self._store.get_many(set(subjects)) if subjects else {}
+        missing = sorted(set(subjects) - found.keys())
+        if missing:
+            found |= self._store.add_many(
+                [(s, uuid.uuid4().hex, self.wrap(s, AESGCM.generate_key(256))) for s in missing])
+        return {s: (key_id, self.unwrap(s, wrapped)) for s, (key_id, wrapped) in found.items()}

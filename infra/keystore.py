@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from psycopg import errors
+from collections.abc import Collection
+
+from psycopg import Connection, errors
 from psycopg_pool import ConnectionPool
 
 from infra.database import Database
@@ -61,6 +63,41 @@ class PostgresKeyStore:
             ).fetchone()
         assert row is not None
         return row[0], row[1], bytes(row[2])
+
+    def get_many(self, subjects: Collection[str]) -> dict[str, tuple[str, bytes]]:
+        """The rows of those subjects that have one, in one round trip."""
+        with self._pool.connection() as conn:
+            return self._rows(conn, subjects)
+
+    def add_many(self, rows: Collection[tuple[str, str, bytes]]) -> dict[str, tuple[str, bytes]]:
+        """Insert the rows in one statement (one commit), skipping any subject that has a row
+        already; the row that stands for each subject either way.
+
+        Inserted in subject order, so two batches sharing subjects wait on each other instead of
+        deadlocking; a subject a concurrent batch won is read back (one more round trip)."""
+        ordered = sorted(rows)
+        if not ordered:
+            return {}
+        subjects, key_ids, wrapped = (list(column) for column in zip(*ordered, strict=True))
+        with self._pool.connection() as conn:
+            inserted = conn.execute(
+                f"INSERT INTO {self._table} (subject, key_id, wrapped) "
+                "SELECT subject, key_id, wrapped FROM unnest(%s::text[], %s::text[], %s::bytea[]) "
+                "WITH ORDINALITY AS batch (subject, key_id, wrapped, n) ORDER BY n "
+                "ON CONFLICT DO NOTHING RETURNING subject, key_id, wrapped",
+                (subjects, key_ids, wrapped),
+            ).fetchall()
+            standing = {row[0]: (row[1], bytes(row[2])) for row in inserted}
+            lost = [s for s in subjects if s not in standing]
+            if lost:
+                standing |= self._rows(conn, lost)
+        return standing
+
+    def _rows(self, conn: Connection, subjects: Collection[str]) -> dict[str, tuple[str, bytes]]:
+        found = conn.execute(
+            f"SELECT subject, key_id, wrapped FROM {self._table} WHERE subject = ANY(%s)", (list(subjects),)
+        ).fetchall()
+        return {row[0]: (row[1], bytes(row[2])) for row in found}
 
     def subject_of(self, owner: str) -> str | None:
         with self._pool.connection() as conn:

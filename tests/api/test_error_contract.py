@@ -35,14 +35,19 @@ def test_a_report_that_cannot_be_built_fails_alone_in_its_batch(application):
 
 
 def test_any_error_of_one_report_stays_its_own(application, monkeypatch):
-    seal = application.vault.seal
+    sealer = application.vault.sealer
 
-    def fussy(subject, fields):
-        if fields.get("description") == "breaks":
-            raise RuntimeError("this one report's own failure")
-        return seal(subject, fields)
+    def fussy_sealer(subjects):
+        seal = sealer(subjects)
 
-    monkeypatch.setattr(application.vault, "seal", fussy)
+        def fussy(subject, fields):
+            if fields.get("description") == "breaks":
+                raise RuntimeError("this one report's own failure")
+            return seal(subject, fields)
+
+        return fussy
+
+    monkeypatch.setattr(application.vault, "sealer", fussy_sealer)
     outcomes = application.submit_many([new_report("a", description="ok"), new_report("b", description="breaks"),
                                         new_report("c")])
     assert [type(o).__name__ for o in outcomes] == ["Submission", "RuntimeError", "Submission"]

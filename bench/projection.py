@@ -14,6 +14,7 @@ import multiprocessing
 import os
 import threading
 import time
+from collections.abc import Callable
 from datetime import datetime, timedelta, timezone
 
 import psycopg
@@ -51,20 +52,26 @@ def fresh_schema(url: str, name: str, keep: bool) -> Database:
 class Pace:
     """Events/s over each tenth of a run, from a progress callback's increments: whether the rate
     stays flat as the log grows, measured within one run (no second run's noise in the ratio).
-    Also per CPU-second of this process, which other work on a shared machine disturbs far less
-    than the wall clock."""
+    Also per CPU-second of this process and, given `server` (CPU seconds of the PostgreSQL
+    backends), of the database: other work on a shared machine disturbs those far less than the
+    wall clock, and the database's share tells whether its side grows with the log."""
 
-    def __init__(self, total: int, parts: int = 10) -> None:
-        self.step, self.done = max(1, total // parts), 0
-        self.marks = [(0, time.perf_counter(), time.process_time())]
+    WALL, CPU, SERVER = 1, 2, 3
+
+    def __init__(self, total: int, parts: int = 10, server: Callable[[], float] = lambda: 0.0) -> None:
+        self.step, self.done, self._server = max(1, total // parts), 0, server
+        self.marks = [self._mark()]
+
+    def _mark(self) -> tuple[int, float, float, float]:
+        return (self.done, time.perf_counter(), time.process_time(), self._server())
 
     def __call__(self, n: int) -> None:
         self.done += n
         if self.done >= self.marks[-1][0] + self.step:
-            self.marks.append((self.done, time.perf_counter(), time.process_time()))
+            self.marks.append(self._mark())
 
-    def rates(self, clock: int = 1) -> list[float]:
-        """Events per second of the wall clock (`clock=1`) or of this process's CPU (`clock=2`)."""
+    def rates(self, clock: int = WALL) -> list[float]:
+        """Events per second of the wall clock, of this process's CPU or of the database's."""
         pairs = zip(self.marks, self.marks[1:])
         return [(b[0] - a[0]) / (b[clock] - a[clock]) for a, b in pairs if b[clock] > a[clock]]
 
@@ -87,7 +94,7 @@ async def catch_up(db: Database, mapper, events: int) -> dict:
     memory = [rss_mb()]
     server = sum(cpu_seconds(pid) for pid in backends) if local else 0.0
     started, cpu = time.perf_counter(), time.process_time()
-    pace = Pace(events)
+    pace = Pace(events, server=lambda: sum(cpu_seconds(pid) for pid in backends) if local else 0.0)
 
     def progress(n: int) -> None:
         memory.append(rss_mb())
@@ -100,7 +107,7 @@ async def catch_up(db: Database, mapper, events: int) -> dict:
     await reader.close()
     return dict(
         built=built, events=count, seconds=seconds, rate=count / seconds, rss=memory, cpu=cpu, server=server,
-        tenths=pace.rates(), cpu_tenths=pace.rates(clock=2),
+        tenths=pace.rates(), cpu_tenths=pace.rates(Pace.CPU), server_tenths=pace.rates(Pace.SERVER),
     )
 
 

@@ -60,6 +60,7 @@ def main() -> None:
     parser.add_argument("--events", type=int, default=200_000)
     parser.add_argument("--work", type=Path, default=Path("/tmp"), help="where the export is written")
     parser.add_argument("--profile", type=Path, help="write cProfile stats per phase into this directory")
+    parser.add_argument("--keep-export", action="store_true", help="keep the export (to time verifiers on it)")
     parser.add_argument("--drop", action="store_true", help="drop the benchmark's schema and stop")
     args = parser.parse_args()
     url = os.environ.get("DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/test")
@@ -89,7 +90,8 @@ def main() -> None:
         out[phase] = {"s": round(wall, 1), "events_per_s": round(n / wall), "cpu_s": round(cpu, 1),
                       "events_per_cpu_s": round(n / cpu)}  # fmt: skip
     print(json.dumps(out), flush=True)
-    path.unlink()
+    if not args.keep_export:
+        path.unlink()
     app.close()
 
 

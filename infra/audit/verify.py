@@ -157,7 +157,9 @@ class _Check:
         self.heads = heapq.merge(extra, _file_heads(path), key=lambda h: h[0])
         self.next_head = next(self.heads, None)
         self.signed_end = False  # a head of the file's own at the last event so far
-        for position, day in _bulletins(path):
+        bulletins, submissions = _first_reading(path)
+        self.result.fold.expect_reports(submissions)
+        for position, day in bulletins:
             self.result.fold.keep_day(position, day)
 
     def line(self, number: int, line: dict[str, Any]) -> None:
@@ -267,21 +269,26 @@ def _check_file_heads(path: Path, key: Ed25519PublicKey) -> int:
     return count
 
 
-def _bulletins(path: Path) -> Iterator[tuple[int, str]]:
-    """Each bulletin's as-of position and day, from a first quick reading, so the fold keeps them.
+def _first_reading(path: Path) -> tuple[list[tuple[int, str]], int]:
+    """Each bulletin's as-of position and day, so the fold keeps them, and how many lines may
+    submit a report, so it makes room for them at once: a quick reading before the full pass.
 
     Only lines naming a bulletin are parsed; anything odd here is left for the full pass to name.
     """
+    bulletins, submissions = [], 0
     with path.open("rb") as raw:
         for text in raw:
+            if b"Report.Submitted" in text:
+                submissions += 1
             if b"Bulletin.Published" not in text:
                 continue
             try:
                 facts = json.loads(text)["facts"]
                 if facts["type"] == "Bulletin.Published":
-                    yield int(facts["as_of_position"]), facts["figures"]["day"]
+                    bulletins.append((int(facts["as_of_position"]), facts["figures"]["day"]))
             except (ValueError, KeyError, TypeError):
                 continue
+    return bulletins, submissions
 
 
 def _header(lines: Iterator[tuple[int, dict[str, Any]]], key: bytes | None) -> dict[str, Any]:

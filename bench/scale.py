@@ -23,6 +23,7 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Callable
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -154,6 +155,7 @@ def main() -> None:
     parser.add_argument("--work", type=Path, default=Path("/tmp"), help="where the audit export is written")
     parser.add_argument("--keep-export", action="store_true")
     parser.add_argument("--skip-audit", action="store_true", help="stop after the stats (export takes ~7 min per million)")
+    parser.add_argument("--audit-only", action="store_true", help="only export and verify (the log built)")
     parser.add_argument("--skip-replay", action="store_true", help="catch up, then go on to the stats")
     parser.add_argument("--build-only", action="store_true", help="build the log and stop")
     parser.add_argument("--verify", type=Path, metavar="EXPORT", help="only verify this kept export, and stop")
@@ -183,6 +185,10 @@ def main() -> None:
         built = asyncio.run(_build(db, args.events))
         say(f"log of {args.events:,} events built in {built:.0f} s")
         return
+    if args.audit_only:
+        audit_steps(url, db, args, out, say)
+        app.close()
+        return
     ours = asyncio.run(catch_up(db, app.mapper, args.events))
     out["log_built_s"] = ours["built"]
     out["catch_up"] = {"s": ours["seconds"], "events_per_s": ours["rate"], "peak_rss_mb": max(ours["rss"]),
@@ -206,6 +212,11 @@ def main() -> None:
 
     if args.skip_audit:
         return
+    audit_steps(url, db, args, out, say)
+    app.close()
+
+
+def audit_steps(url: str, db, args: argparse.Namespace, out: dict, say: Callable[[str], None]) -> None:
     # The auditor's commands as an operator runs them, each in its own process (its own memory).
     path = args.work / f"svodka-audit-{args.events}.jsonl"
     env = {**os.environ, "DATABASE_URL": url, "SVODKA_DB_SCHEMA": db.schema, "SVODKA_LOG_FORMAT": "text",
@@ -216,7 +227,6 @@ def main() -> None:
     out["export"]["file_mb"] = path.stat().st_size / 2**20
     if not args.keep_export:
         path.unlink()
-    app.close()
 
 
 def replay_step(db, app, events: int, out: dict) -> None:

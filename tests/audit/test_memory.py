@@ -143,7 +143,10 @@ def test_exporting_four_times_the_heads_takes_no_more_memory(db, keys, pg_app, t
     seed(pg_app)
     run_to_completion(db, pg_app, keys)
     peaks = {}
-    for heads in (1_000, 4_000):
+    # Both sizes well past the cursors' 1,000-row fetches: with 1,000 and 4,000 heads the larger
+    # peak was 1.19-1.29 times the smaller (half the runs failed): the peak grows up to a few
+    # thousand heads (cursor fetches and buffers) and stays flat after; at 4,000 and 16,000 it is 0.88-0.92.
+    for heads in (4_000, 16_000):
         copies = heads - fetch(db, "SELECT count(*) FROM {s}.audit_heads")[0][0]
         sql(db, "INSERT INTO {s}.audit_heads (position, hash, facts_hash, signed_at, signature) "
                 "SELECT position, hash, facts_hash, signed_at, signature FROM {s}.audit_heads, generate_series(1, %s) "
@@ -158,7 +161,7 @@ def test_exporting_four_times_the_heads_takes_no_more_memory(db, keys, pg_app, t
             tracemalloc.stop()
         assert result.divergence is None
         assert verify_file(path, key=public_key(keys)).heads >= heads
-    assert peaks[4_000] < 1.25 * peaks[1_000], peaks
+    assert peaks[16_000] < 1.25 * peaks[4_000], peaks
 
 
 def write_reports_export(path: Path, reports: int, signer: Ed25519PrivateKey) -> None:

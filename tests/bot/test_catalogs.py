@@ -31,3 +31,14 @@ def test_catalogs_load_without_a_build_step():
     assert set(i18n.available_locales) == set(LANGUAGES)
     assert i18n.gettext("Now", locale="ru") == "Сейчас"
     assert i18n.gettext("Now", locale="en") == "Now"
+
+
+def test_russian_calls_a_report_a_report():
+    """«Отчёт», as the console, the docs and the rest of the bot say: «сообщение» is what a
+    reporter calls a Telegram message, so "Report cancelled" read as «Сообщение отменено» says
+    their message was cancelled, not the report."""
+    with (LOCALES_DIR / "ru" / "LC_MESSAGES" / "messages.po").open("rb") as po:
+        catalog = read_po(po)
+    about_reports = [m for m in catalog if m.id and str(m.id).startswith("Report") and "message" not in str(m.id)]
+    assert about_reports
+    assert [str(m.string) for m in about_reports if "сообщени" in str(m.string).lower()] == []

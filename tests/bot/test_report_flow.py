@@ -160,7 +160,7 @@ async def test_cancel_by_button_and_by_command(harness):
     h = harness
     await h.say("/report")
     await h.tap("Задержание")
-    assert "отменено" in await h.tap("Отмена")
+    assert "Отчёт отменён" in await h.tap("Отмена")
     await h.say("/report")
     assert "Отменено" in await h.say("/cancel")
     assert "Нечего отменять" in await h.say("/cancel")

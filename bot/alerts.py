@@ -43,6 +43,8 @@ class AlertSubscriptions(Protocol):
 
     async def areas(self, reporter: str) -> list[str]: ...
     async def subscribe(self, reporter: str, chat_id: int, area: str, lang: str) -> None: ...
+    async def relanguage(self, reporter: str, lang: str) -> None:
+        """/lang: alerts follow the language the reporter uses now, not the one they subscribed in."""
     async def unsubscribe(self, reporter: str, area: str) -> None: ...
     async def forget(self, reporter: str) -> None:
         """Before their key is destroyed: afterwards nothing leads from the pseudonym to the rows."""
@@ -59,6 +61,10 @@ class MemoryAlertSubscriptions:
 
     async def subscribe(self, reporter: str, chat_id: int, area: str, lang: str) -> None:
         self.kept.setdefault(reporter, {})[area] = (chat_id, lang)
+
+    async def relanguage(self, reporter: str, lang: str) -> None:
+        for area, (chat_id, _old) in self.kept.get(reporter, {}).items():
+            self.kept[reporter][area] = (chat_id, lang)
 
     async def unsubscribe(self, reporter: str, area: str) -> None:
         self.kept.get(reporter, {}).pop(area, None)

@@ -52,6 +52,12 @@ class SealedSubscriptions:
         async with await self._conn() as conn:
             await alert_store.subscribe(conn, reference, sealed, lang, area)
 
+    async def relanguage(self, reporter: str, lang: str) -> None:
+        reference = await self._reference(reporter)
+        if reference is not None:
+            async with await self._conn() as conn:
+                await alert_store.relanguage(conn, reference, lang)
+
     async def unsubscribe(self, reporter: str, area: str) -> None:
         reference = await self._reference(reporter)
         if reference is not None:

@@ -59,6 +59,11 @@ async def subscribe_many(conn: asyncpg.Connection, subscriptions: list[tuple[str
         )
 
 
+async def relanguage(conn: asyncpg.Connection, reference: str, lang: str) -> None:
+    """The reporter chose another language with /lang: their alerts, queued ones too, follow it."""
+    await conn.execute("UPDATE alert_subscribers SET lang = $2 WHERE reference = $1", reference, lang)
+
+
 async def unsubscribe(conn: asyncpg.Connection, reference: str, area: str) -> None:
     """The last area gone, the subscriber (and their sealed chat) goes too."""
     async with conn.transaction():

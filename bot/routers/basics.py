@@ -8,9 +8,10 @@ from aiogram import Bot
 from aiogram.filters import Command, CommandStart
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
-from aiogram.utils.i18n import I18n
+from aiogram.utils.i18n import I18n, get_i18n
 from aiogram.utils.i18n import gettext as _
 
+from bot.alerts import AlertSubscriptions
 from bot.callbacks import Language
 from bot.conversation import clear_away
 from bot.i18n import LANGUAGES, in_reporters_language
@@ -111,12 +112,21 @@ async def choose_language(message: Message) -> None:
 
 @router.callback_query(Language.filter())
 async def set_language(
-    cb: CallbackQuery, callback_data: Language, reporter: str, prefs: Preferences, i18n: I18n, tap: Tap
-) -> None:
+    cb: CallbackQuery, callback_data: Language, reporter: str, prefs: Preferences, i18n: I18n, tap: Tap,
+    alerts: AlertSubscriptions, saved_prefs: dict[str, str] | None = None,
+) -> None:  # fmt: skip
     await tap.answer()
     if callback_data.code not in LANGUAGES:
         return
-    await prefs.update(reporter, lang=callback_data.code)
+    before = (saved_prefs or {}).get("lang") or get_i18n().current_locale
+    await prefs.update(reporter, lang=callback_data.code)  # the store is down: nothing written, an apology
+    try:
+        await alerts.relanguage(reporter, callback_data.code)
+    except Exception:
+        # The alerts' database is away: the old language back, so the bot and its alerts agree
+        # (never one language in chat and another in alerts); the apology asks to try again.
+        await prefs.update(reporter, lang=before)
+        raise
     with i18n.use_locale(callback_data.code):
         text = _("Language set: English. Send /report to report.")
     await show_instead(cb, text)

@@ -37,7 +37,7 @@ log = logging.getLogger("svodka.outbox")
 # Each subscriber's oldest pending alert, if due, oldest first: a subscriber's next alert waits
 # for the one before it (outbox_pending is the index on (target, id) of pending rows).
 DUE = f"""
-SELECT o.*, s.chat AS sealed FROM outbox o
+SELECT o.*, s.chat AS sealed, s.lang FROM outbox o
 LEFT JOIN alert_subscribers s ON s.reference = substr(o.target, {len(alert_store.TARGET) + 1})
 WHERE o.kind = 'alert' AND o.state = 'pending' AND o.next_attempt_at <= now()
   AND NOT EXISTS (SELECT 1 FROM outbox p WHERE p.state = 'pending' AND p.target = o.target AND p.id < o.id)
@@ -90,7 +90,9 @@ class AlertSender:
             await _give_up(pool, row, GONE)
             return False
         facts: dict[str, Any] = json.loads(row["body"])
-        with self.i18n.context(), self.i18n.use_locale(facts.get("lang") or self.i18n.default_locale):
+        # The subscriber's language now (/lang updates it), not when the alert was decided.
+        lang = row["lang"] or facts.get("lang") or self.i18n.default_locale
+        with self.i18n.context(), self.i18n.use_locale(lang):
             text, markup = alert_message(facts, self.gazetteer)
         try:
             message_id = await show(self.bot, chat, None, text, markup)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from bot.alerts import MemoryAlertSubscriptions
 from bot.prefs import MemoryPreferences
 from domain.application import NewReport
 from domain.places import Gazetteer
@@ -183,3 +184,33 @@ async def test_an_apology_outside_a_report_promises_no_kept_answers(harness, mon
     assert await h.tap("English") == "У нас что-то пошло не так. Попробуйте ещё раз."
     [answer] = h.tg.answers()
     assert answer.params["callback_query_id"]  # the tap was answered all the same
+
+
+async def test_lang_changes_the_alerts_language_too_or_nothing_when_a_store_is_down(harness, monkeypatch):
+    h = harness  # Telegram says Russian; the harness keeps alert subscriptions in memory
+    await h.say("/alerts")
+    await h.say("Курск")
+    await h.tap("🔔 Курск")
+    kept = h.dp["alerts"].kept
+    [(chat, lang)] = next(iter(kept.values())).values()
+    assert lang == "ru"
+
+    async def down(*args, **kwargs):
+        raise ConnectionError("a store is down")
+
+    monkeypatch.setattr(MemoryPreferences, "update", down)  # Redis: the preference is not written...
+    await h.say("/lang")
+    assert await h.tap("English") == "У нас что-то пошло не так. Попробуйте ещё раз."
+    assert list(next(iter(kept.values())).values()) == [(chat, "ru")]  # ...nor the alerts' language
+    monkeypatch.undo()
+
+    monkeypatch.setattr(MemoryAlertSubscriptions, "relanguage", down)  # the alerts' database
+    await h.say("/lang")
+    assert await h.tap("English") == "У нас что-то пошло не так. Попробуйте ещё раз."
+    assert "Здравствуйте" in await h.say("/start")  # the bot's language was put back: they agree
+    monkeypatch.undo()
+
+    await h.say("/lang")
+    assert "Language set: English" in await h.tap("English")
+    assert list(next(iter(kept.values())).values()) == [(chat, "en")]
+    assert "Hello" in await h.say("/start")

@@ -168,3 +168,28 @@ async def test_a_moderators_forget_drops_the_subscription_and_pending_alerts(
     assert await conn.fetchval("SELECT count(*) FROM outbox WHERE kind = 'alert'") == 0
     await drain(alert_sender, pool)
     assert alerts_to(telegram, ANNA) == []
+
+
+async def test_alerts_follow_the_language_chosen_with_lang_after_subscribing(
+    application, conn, pool, follower, telegram, people, alert_sender
+):
+    anna = people(ANNA)  # Telegram says Russian, and she subscribes in Russian
+    await anna.say("/alerts")
+    await anna.say("Курск")
+    assert "Подписка оформлена: Курск" in await anna.tap("🔔 Курск")
+    queued = application.submit(checkpoint("before")).id
+    application.verify(queued, moderator="mila")
+    await settle(conn, application, follower)  # decided while she was Russian, not sent yet
+
+    await anna.say("/lang")
+    assert "Language set: English" in await anna.tap("English")
+    await drain(alert_sender, pool)
+    [first] = alerts_to(telegram, ANNA)
+    assert first.startswith("🚧 Checkpoint in Kursk") and "verified by a moderator" in first
+    later = application.submit(checkpoint("after", lat=51.75)).id
+    application.verify(later, moderator="mila")
+    await settle(conn, application, follower)
+    await drain(alert_sender, pool)
+    assert alerts_to(telegram, ANNA)[1].startswith("🚧 Checkpoint in Kursk")
+    assert await conn.fetchval("SELECT lang FROM alert_subscribers") == "en"  # and only the language changed
+    assert str(ANNA) not in str([dict(r) for r in await conn.fetch("SELECT * FROM alert_subscribers")])

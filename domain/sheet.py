@@ -8,9 +8,12 @@ raised, so a dry run can show a whole file's mistakes at once.
 from __future__ import annotations
 
 import csv
+import dataclasses
 import hashlib
 import io
+import json
 import re
+from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
@@ -76,7 +79,7 @@ class SheetRow:
 
 @dataclass(frozen=True, slots=True)
 class Sheet:
-    digest: str  # SHA-256 of the file's bytes: with the row number, each row's idempotency key
+    digest: str  # SHA-256 of the file's bytes (a row's key is its own content's: `row_reference`)
     rows: tuple[SheetRow, ...] = ()
     problem: str | None = None  # the file as a whole cannot be read; then there are no rows
     notes: tuple[str, ...] = ()  # things read differently than one might expect (unread columns ...)
@@ -92,10 +95,34 @@ class Sheet:
         return [row for row in self.rows if row.report is None]
 
 
-def row_reference(digest: str, number: int) -> str:
-    """The row's idempotency key (its report's client_ref): the same file imported again
-    stores nothing twice, as a retried API call with the same Idempotency-Key."""
-    return f"sheet:{digest[:32]}:{number}"
+def row_reference(content: str, earlier: int) -> str:
+    """A row's idempotency key (its report's client_ref): `content_digest` of what it would store
+    and how many rows of the same file store the very same report before it (two calls alike are
+    two reports). Made from the row, not the file: the file imported again, re-saved with another
+    delimiter or without its BOM, or with one row corrected, stores only the rows not stored yet."""
+    return f"sheet:{content[:32]}:{earlier}"
+
+
+def content_digest(report: NewReport) -> str:
+    """SHA-256 of the report as parsed (kind, resolved place, instant, count, trimmed description),
+    so spelling a row's city, date or kind another way that means the same keeps its key."""
+    fields = [getattr(report.kind, "value", report.kind), report.region, report.city, report.detained,
+              report.occurred_at.astimezone(timezone.utc).isoformat(), report.description]
+    return hashlib.sha256(json.dumps(fields, ensure_ascii=False, separators=(",", ":")).encode()).hexdigest()
+
+
+def _keyed(rows: list[SheetRow]) -> tuple[SheetRow, ...]:
+    """The rows, each valid one's report under its own key."""
+    earlier: Counter[str] = Counter()
+    keyed = []
+    for row in rows:
+        if row.report is not None:
+            content = content_digest(row.report)
+            key = row_reference(content, earlier[content])
+            earlier[content] += 1
+            row = dataclasses.replace(row, report=dataclasses.replace(row.report, client_ref=key))
+        keyed.append(row)
+    return tuple(keyed)
 
 
 def read_sheet(data: bytes, application: Svodka, *, channel: str, now: datetime | None = None) -> Sheet:
@@ -132,11 +159,11 @@ def read_sheet(data: bytes, application: Svodka, *, channel: str, now: datetime 
         if isinstance(cells, Problem):
             rows.append(SheetRow(number, {}, problems=(cells,)))
         elif any(c.strip() for c in cells):
-            rows.append(reader.row(number, cells, len(header), row_reference(digest, number)))
+            rows.append(reader.row(number, cells, len(header), ""))  # keyed below, by content
     if not rows:
         notes.append("The file has a header but no rows.")
     named = {column: header[i].strip() for column, i in columns.items()}
-    return Sheet(digest, tuple(rows), None, tuple(notes), delimiter, named)
+    return Sheet(digest, _keyed(rows), None, tuple(notes), delimiter, named)
 
 
 def _sniff(first_line: str) -> str:

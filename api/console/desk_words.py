@@ -34,8 +34,13 @@ def register_words() -> None:
             "dk_wrong": "Что не так", "dk_result": "Результат импорта",
             "dk_stored": "сохранено", "dk_already_stored": "уже было", "dk_refused": "отклонено",
             "dk_not_stored": "не сохранено сейчас",
-            "dk_reimport": "Повторный импорт того же файла ничего не сохранит дважды. Исправленный файл — это "
-                           "новый файл: импортируйте в нём только исправленные строки.",
+            "dk_reimport": "Каждая строка сохраняется под ключом из её собственного содержимого: повторный "
+                           "импорт файла — того же, с исправленными строками, пересохранённого с другим "
+                           "разделителем или без BOM — сохранит только строки, которых ещё не было. Исправленная "
+                           "строка — новый отчёт; модератор увидит его рядом со старым среди похожих, а старый, "
+                           "если он ошибочен, отзовите в «Моих отчётах». Одинаковые строки в одном файле — "
+                           "разные отчёты.",
+            "dk_new_row": "новая",
             "dk_mine_title": "Мои отчёты", "dk_mine_count": "Всего: {n}; по {limit} на странице, сначала последние.",
             "dk_mine_older": "Более ранние", "dk_mine_latest": "К последним",
             "dk_mine_no_older": "Более ранних отчётов нет.",
@@ -87,8 +92,12 @@ def register_words() -> None:
             "dk_wrong": "What is wrong", "dk_result": "Import result",
             "dk_stored": "stored", "dk_already_stored": "already stored", "dk_refused": "refused",
             "dk_not_stored": "not stored now",
-            "dk_reimport": "Importing the same file again stores nothing twice. A corrected file is a new file: "
-                           "import only its corrected rows.",
+            "dk_reimport": "Each row is stored under a key made from its own content: importing the file again "
+                           "(unchanged, with rows corrected, or re-saved with another delimiter or without BOM) "
+                           "stores only the rows not stored before. A corrected row is a new report; the moderator "
+                           "sees it next to the old one among similar reports, and you can retract the old one in "
+                           "My reports if it was wrong. Identical rows in one file are separate reports.",
+            "dk_new_row": "new",
             "dk_mine_title": "My reports", "dk_mine_count": "{n} in all; {limit} a page, the latest first.",
             "dk_mine_older": "Older", "dk_mine_latest": "Back to the latest",
             "dk_mine_no_older": "No older reports.",

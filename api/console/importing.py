@@ -48,8 +48,8 @@ async def dry_run(data: bytes, application: Svodka, operator: str) -> Sheet:
 
 
 async def stored_before(sheet: Sheet, pool) -> set[int]:
-    """Row numbers whose report the read model already holds (this file imported before): the dry
-    run says so. A hint only, a moment behind the store; the import itself is what is idempotent."""
+    """Row numbers whose report the read model already holds (a row alike imported before, from
+    this file or an earlier version of it): the dry run says so. A hint only, a moment behind the store; the import itself is what is idempotent."""
     ids = {report_id(row.report.channel, row.report.client_ref): row.number for row in sheet.valid if row.report}
     if not ids:
         return set()

@@ -113,6 +113,26 @@ def test_import_a_dry_run_then_the_import_then_again_stores_nothing_twice(desk, 
     assert "из них уже сохранено при прошлом импорте: 2" in second.text
     assert second.text.count('<td class="outcome">уже было</td>') == 2
 
+def test_an_edited_file_s_dry_run_marks_unchanged_rows_stored_and_the_edited_one_new(desk, pg_app, db, live):
+    csrf = form_of(desk)["csrf"]
+    night = (f"город,задержано,время\nОмск,4,{DAY} 09:00\nТомск,2,{DAY} 09:10\nОрёл,7,{DAY} 09:20\n").encode()
+    dry = desk.post("/console/desk/import", data={"csrf": csrf}, files={"file": ("night.csv", night, "text/csv")})
+    encoded = re.search(r'name="sheet" value="([^"]+)"', dry.text).group(1)
+    done = desk.post("/console/desk/import", data={"csrf": csrf, "sheet": encoded, "action": "import"})
+    assert re.search(r'id="n-stored">3<', done.text)
+    folded(db, pg_app, *set(re.findall(r"/console/desk/reports/([0-9a-f-]{36})", done.text)))
+    # Tomsk's count corrected, and the file saved again with semicolons and a BOM.
+    edited = "\ufeff" + night.decode().replace(",", ";").replace("Томск;2;", "Томск;3;")
+    again = desk.post("/console/desk/import", data={"csrf": csrf},
+                      files={"file": ("night.csv", edited.encode(), "text/csv")}).text
+    assert "из них уже сохранено при прошлом импорте: 2" in again
+    outcome = dict(re.findall(r'<tr id="row-(\d)">.*?<td class="outcome">([^<]*)</td>', again, re.S))
+    assert outcome == {"2": "уже было", "3": "новая", "4": "уже было"}
+    encoded = re.search(r'name="sheet" value="([^"]+)"', again).group(1)
+    imported = desk.post("/console/desk/import", data={"csrf": csrf, "sheet": encoded, "action": "import"})
+    assert re.search(r'id="n-stored">1<', imported.text) and re.search(r'id="n-already">2<', imported.text)
+
+
 
 def test_my_reports_lists_them_and_retract_stops_one_counting(desk, pg_app, db, live):
     form = {**form_of(desk), "city": "Казань", "kind": "detention", "count": "2", "time": f"{DAY}T12:00"}

@@ -92,26 +92,65 @@ def test_a_row_with_more_cells_than_the_header_is_refused(app):
     assert row.report is None and "not in quotes" in row.problems[0].message
 
 
-def test_importing_twice_stores_nothing_twice(app):
-    text = (f"city;count;time\nMoscow;3;{DAY} 10:00\nKazan;2;{DAY} 11:00\nНигде;1;{DAY} 12:00\n"
-            f"Moscow;3;{DAY} 10:00\n")  # the same facts on two rows: two calls, two reports
-
+def imported(app, *files: bytes) -> list[list]:
+    """Each file's dry run then import, in turn, through one group commit: the outcomes per file."""
     async def run():
         intake = GroupCommit(app, batch_max=64, concurrency=2)
         try:
-            first = await import_rows(await dry_run(text.encode(), app, "hotline"), intake)
-            again = await import_rows(await dry_run(text.encode(), app, "hotline"), intake)
+            return [await import_rows(await dry_run(data, app, "hotline"), intake) for data in files]
         finally:
             await intake.close()
-        return first, again
 
-    first, again = asyncio.run(run())
+    return asyncio.run(run())
+
+
+def test_importing_twice_stores_nothing_twice(app):
+    text = (f"city;count;time\nMoscow;3;{DAY} 10:00\nKazan;2;{DAY} 11:00\nНигде;1;{DAY} 12:00\n"
+            f"Moscow;3;{DAY} 10:00\n")  # the same facts on two rows: two calls, two reports
+    first, again = imported(app, text.encode(), text.encode())
     assert [i.outcome for i in first] == ["stored", "stored", "refused", "stored"]
     assert [i.outcome for i in again] == ["already stored", "already stored", "refused", "already stored"]
     assert [i.id for i in first] == [i.id for i in again]
     assert len({i.id for i in first if i.id}) == 3
     assert "Unknown city 'Нигде'" in first[2].message
     assert app.report(first[0].id).channel == CHANNEL
+
+
+def test_a_file_with_one_row_edited_stores_only_that_row(app):
+    night = (f"city;count;time;description\nMoscow;3;{DAY} 14:00;at the metro\nKazan;2;{DAY} 14:10;\n"
+             f"Omsk;11;{DAY} 14:20;\nTver;4;{DAY} 14:30;\n")
+    first, edited = imported(app, night.encode(), night.replace("Omsk;11;", "Omsk;1;").encode())
+    assert [i.outcome for i in first] == ["stored"] * 4
+    assert [i.outcome for i in edited] == ["already stored", "already stored", "stored", "already stored"]
+    assert [i.id for i in edited if i.outcome == "already stored"] == [first[n].id for n in (0, 1, 3)]
+    assert edited[2].id not in {i.id for i in first}  # a changed row is a new report, the old one stays
+    assert (app.report(first[2].id).detained, app.report(edited[2].id).detained) == (11, 1)
+
+
+def test_another_delimiter_a_bom_or_spaces_change_no_key(app):
+    semicolons = f"city;kind;count;time;description\nMoscow;detention;3;{DAY} 15:00;\"at the metro; then the bus\"\n"
+    commas = (f"\ufeffcity , kind,count,time,description\r\n  Moscow ,detention, 3 ,{DAY} 15:00,"
+              f"\"at the metro; then the bus\" \r\n")
+    tabs = (f"city\tkind\tcount\tdate\ttime\tdescription\n"
+            f"Moscow\tdetention\t3\t{DAY}\t15:00\tat the metro; then the bus\n")
+    sheets = [sheet_of(app, text) for text in (semicolons, commas, tabs)]
+    assert [s.delimiter for s in sheets] == [";", ",", "\t"]
+    assert len({s.rows[0].report.client_ref for s in sheets}) == 1
+    first, *again = imported(app, semicolons.encode(), commas.encode(), tabs.encode())
+    assert [i.outcome for i in first] == ["stored"]
+    assert [[i.outcome for i in done] for done in again] == [["already stored"], ["already stored"]]
+
+
+def test_identical_rows_are_two_reports_and_importing_them_again_stores_neither(app):
+    night = f"city,count,time\nPerm,2,{DAY} 16:00\nUfa,1,{DAY} 16:30\nPerm,2,{DAY} 16:00\n"
+    # Again with the rows moved and the other one corrected: the two alike still match the two stored.
+    edited = f"city,count,time\nPerm,2,{DAY} 16:00\nPerm,2,{DAY} 16:00\nUfa,5,{DAY} 16:30\n"
+    first, again, moved = imported(app, night.encode(), night.encode(), edited.encode())
+    assert [i.outcome for i in first] == ["stored"] * 3 and len({i.id for i in first}) == 3
+    assert [i.outcome for i in again] == ["already stored"] * 3
+    assert [i.outcome for i in moved] == ["already stored", "already stored", "stored"]
+    assert {moved[0].id, moved[1].id} == {first[0].id, first[2].id}
+
 
 
 CSV_TEXT = st.text(alphabet=st.sampled_from(list(",;\t\"\r\n :.-+Z0123456789Tabcityme\ufeffМоскваgород\x00\x85\u2028")),

@@ -8,7 +8,6 @@ raised, so a dry run can show a whole file's mistakes at once.
 from __future__ import annotations
 
 import csv
-import dataclasses
 import hashlib
 import io
 import json
@@ -103,26 +102,12 @@ def row_reference(content: str, earlier: int) -> str:
     return f"sheet:{content[:32]}:{earlier}"
 
 
-def content_digest(report: NewReport) -> str:
-    """SHA-256 of the report as parsed (kind, resolved place, instant, count, trimmed description),
-    so spelling a row's city, date or kind another way that means the same keeps its key."""
-    fields = [getattr(report.kind, "value", report.kind), report.region, report.city, report.detained,
-              report.occurred_at.astimezone(timezone.utc).isoformat(), report.description]
+def content_digest(kind: str, place: Place, instant: datetime, detained: int | None,
+                   description: str | None) -> str:
+    """SHA-256 of a row as parsed (kind, resolved place, instant, count, trimmed description), so
+    spelling its city, date or kind another way that means the same keeps its key."""
+    fields = [kind, place.region, place.city, instant.astimezone(timezone.utc).isoformat(), detained, description]
     return hashlib.sha256(json.dumps(fields, ensure_ascii=False, separators=(",", ":")).encode()).hexdigest()
-
-
-def _keyed(rows: list[SheetRow]) -> tuple[SheetRow, ...]:
-    """The rows, each valid one's report under its own key."""
-    earlier: Counter[str] = Counter()
-    keyed = []
-    for row in rows:
-        if row.report is not None:
-            content = content_digest(row.report)
-            key = row_reference(content, earlier[content])
-            earlier[content] += 1
-            row = dataclasses.replace(row, report=dataclasses.replace(row.report, client_ref=key))
-        keyed.append(row)
-    return tuple(keyed)
 
 
 def read_sheet(data: bytes, application: Svodka, *, channel: str, now: datetime | None = None) -> Sheet:
@@ -159,11 +144,11 @@ def read_sheet(data: bytes, application: Svodka, *, channel: str, now: datetime 
         if isinstance(cells, Problem):
             rows.append(SheetRow(number, {}, problems=(cells,)))
         elif any(c.strip() for c in cells):
-            rows.append(reader.row(number, cells, len(header), ""))  # keyed below, by content
+            rows.append(reader.row(number, cells, len(header)))
     if not rows:
         notes.append("The file has a header but no rows.")
     named = {column: header[i].strip() for column, i in columns.items()}
-    return Sheet(digest, _keyed(rows), None, tuple(notes), delimiter, named)
+    return Sheet(digest, tuple(rows), None, tuple(notes), delimiter, named)
 
 
 def _sniff(first_line: str) -> str:
@@ -236,18 +221,21 @@ class RowReader:
         self.application, self.channel, self.columns = application, channel, columns or {}
         self.now = now or datetime.now(timezone.utc)
         self._places: dict[tuple[str, str], Place | Problem] = {}
+        self._earlier: Counter[str] = Counter()  # valid rows read so far, by content_digest
 
-    def row(self, number: int, cells: list[str], width: int, client_ref: str) -> SheetRow:
+    def row(self, number: int, cells: list[str], width: int) -> SheetRow:
         typed = {column: cells[i].strip() if i < len(cells) else "" for column, i in self.columns.items()}
         extra = None
         if len(cells) > width and any(c.strip() for c in cells[width:]):
             extra = Problem(None, f"This row has {len(cells)} cells and the header {width}: "
                                   "is a comma or semicolon inside a cell not in quotes?", "cells",
                             {"cells": str(len(cells)), "header": str(width)})
-        return self.read(number, typed, client_ref, extra)
+        return self.read(number, typed, None, extra)
 
-    def read(self, number: int, typed: dict[str, str], client_ref: str, extra: Problem | None = None) -> SheetRow:
-        """`typed`: cells by column (city, region, kind, count, date, time, description), as typed."""
+    def read(self, number: int, typed: dict[str, str], client_ref: str | None,
+             extra: Problem | None = None) -> SheetRow:
+        """`typed`: cells by column (city, region, kind, count, date, time, description), as typed.
+        `client_ref`: the report's idempotency key; None: a sheet's row, keyed by its content."""
         typed = {column: typed.get(column, "").strip() for column in HEADERS if column in typed}
         typed.setdefault("time", "")
         problems: list[Problem] = [extra] if extra else []
@@ -267,16 +255,20 @@ class RowReader:
         if problems:
             return SheetRow(number, typed, problems=tuple(problems))
         assert isinstance(place, Place) and isinstance(when, datetime) and not isinstance(count, Problem)
+        kind, description, content = kind or "detention", typed.get("description") or None, ""
         try:
             instant = when if when.tzinfo else self.application.gazetteer.localise(when, place.region)
-            new = NewReport(kind=kind or "detention", channel=self.channel,
-                            client_ref=client_ref, occurred_at=instant,
-                            region=place.region, city=place.city, detained=count,
-                            description=typed.get("description") or None)
+            if client_ref is None:
+                content = content_digest(kind, place, instant, count, description)
+                client_ref = row_reference(content, self._earlier[content])
+            new = NewReport(kind=kind, channel=self.channel, client_ref=client_ref, occurred_at=instant,
+                            region=place.region, city=place.city, detained=count, description=description)
             facts = self.application.understand(new, self.now)
         except DomainError as error:
             column = _COLUMN_OF_FIELD.get(error.field or "", error.field)
             return SheetRow(number, typed, problems=(Problem(column, error.message, error=error),))
+        if content:
+            self._earlier[content] += 1
         return SheetRow(number, typed, new, facts)
 
     def _place(self, region: str, city: str) -> Place | Problem:

@@ -128,11 +128,11 @@ def test_an_edited_file_s_dry_run_marks_unchanged_rows_stored_and_the_edited_one
     assert "из них уже сохранено при прошлом импорте: 2" in again
     outcome = dict(re.findall(r'<tr id="row-(\d)">.*?<td class="outcome">([^<]*)</td>', again, re.S))
     assert outcome == {"2": "уже было", "3": "новая", "4": "уже было"}
+    # What a re-import does is said before Import is pressed, where it can still change the choice.
+    assert 'id="reimport">Каждая строка сохраняется под ключом' in again
     encoded = re.search(r'name="sheet" value="([^"]+)"', again).group(1)
     imported = desk.post("/console/desk/import", data={"csrf": csrf, "sheet": encoded, "action": "import"})
     assert re.search(r'id="n-stored">1<', imported.text) and re.search(r'id="n-already">2<', imported.text)
-
-
 
 def test_my_reports_lists_them_and_retract_stops_one_counting(desk, pg_app, db, live):
     form = {**form_of(desk), "city": "Казань", "kind": "detention", "count": "2", "time": f"{DAY}T12:00"}

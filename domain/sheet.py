@@ -78,7 +78,6 @@ class SheetRow:
 
 @dataclass(frozen=True, slots=True)
 class Sheet:
-    digest: str  # SHA-256 of the file's bytes (a row's key is its own content's: `row_reference`)
     rows: tuple[SheetRow, ...] = ()
     problem: str | None = None  # the file as a whole cannot be read; then there are no rows
     notes: tuple[str, ...] = ()  # things read differently than one might expect (unread columns ...)
@@ -112,18 +111,17 @@ def content_digest(kind: str, place: Place, instant: datetime, detained: int | N
 
 def read_sheet(data: bytes, application: Svodka, *, channel: str, now: datetime | None = None) -> Sheet:
     """Every row of a CSV file (UTF-8, with or without BOM; comma, semicolon or tab), checked."""
-    digest = hashlib.sha256(data).hexdigest()
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
-        return Sheet(digest, problem="The file is not UTF-8 text. In the spreadsheet, save it as "
+        return Sheet(problem="The file is not UTF-8 text. In the spreadsheet, save it as "
                                      "\"CSV UTF-8\" (Excel) or \"Text CSV\" with the UTF-8 character set.")
     if "\x00" in text:
-        return Sheet(digest, problem="The file is not a CSV text file (it holds binary data); "
+        return Sheet(problem="The file is not a CSV text file (it holds binary data); "
                                      "save the spreadsheet as CSV.")
     first = next((line for line in io.StringIO(text, newline="") if line.strip()), None)
     if first is None:
-        return Sheet(digest, problem="The file is empty.")
+        return Sheet(problem="The file is empty.")
     delimiter = _sniff(first)
     records = _records(text, delimiter)
     header: list[str] | Problem = []
@@ -131,15 +129,15 @@ def read_sheet(data: bytes, application: Svodka, *, channel: str, now: datetime 
         if isinstance(header, Problem) or any(c.strip() for c in header):
             break
     if isinstance(header, Problem):
-        return Sheet(digest, problem=f"The first row cannot be read: {header.message}", delimiter=delimiter)
+        return Sheet(problem=f"The first row cannot be read: {header.message}", delimiter=delimiter)
     columns, problem, notes = _columns(header)
     if problem is not None:
-        return Sheet(digest, problem=problem, delimiter=delimiter)
+        return Sheet(problem=problem, delimiter=delimiter)
     reader = RowReader(application, channel, columns, now)
     rows: list[SheetRow] = []
     for number, cells in records:
         if len(rows) >= MAX_ROWS:
-            return Sheet(digest, problem=f"The file has more than {MAX_ROWS:,} rows; split it into smaller files.",
+            return Sheet(problem=f"The file has more than {MAX_ROWS:,} rows; split it into smaller files.",
                          delimiter=delimiter)
         if isinstance(cells, Problem):
             rows.append(SheetRow(number, {}, problems=(cells,)))
@@ -148,7 +146,7 @@ def read_sheet(data: bytes, application: Svodka, *, channel: str, now: datetime 
     if not rows:
         notes.append("The file has a header but no rows.")
     named = {column: header[i].strip() for column, i in columns.items()}
-    return Sheet(digest, tuple(rows), None, tuple(notes), delimiter, named)
+    return Sheet(tuple(rows), None, tuple(notes), delimiter, named)
 
 
 def _sniff(first_line: str) -> str:
